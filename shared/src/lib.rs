@@ -1,0 +1,2 @@
+pub mod knowledge;
+pub mod yaml;
