@@ -1,0 +1,48 @@
+//! `archlens`: parses the command line and runs a subcommand. Exit status: 0 done,
+//! 1 findings reached `--fail-on`, 2 unusable input or startup error.
+
+use std::process::ExitCode;
+
+use archlens::cli::{Cli, Command};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => {
+            tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+                .init();
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            match runtime.block_on(archlens::cli::serve::run(args)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("archlens serve: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Knowledge(args) => {
+            let kb = match archlens::load_knowledge() {
+                Ok(kb) => kb,
+                Err(e) => {
+                    eprintln!("archlens: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match archlens::cli::knowledge::run(args, kb) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("archlens knowledge: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}

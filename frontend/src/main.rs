@@ -1,0 +1,8 @@
+//! Entry point of the web app: mounts the Leptos [`app::App`] into the page.
+
+mod app;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}
