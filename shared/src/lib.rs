@@ -1,7 +1,9 @@
 //! The Archlens engine: the knowledge graph, template and metrics analysis, and reports.
 //! No I/O and no async: the same code runs in the server, the command line and the browser.
 
+pub mod analysis;
 pub mod architecture;
 pub mod knowledge;
+pub mod rules;
 pub mod template;
 pub mod yaml;

@@ -1,0 +1,168 @@
+//! The analysis pipeline: template text -> template -> architecture -> rules -> report.
+//!
+//! In: the template text and [`Options`]. Out: a [`Report`] (the contract of
+//! `spec/inputs-and-report.md`), or a [`TemplateError`] when the text is not a usable template.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::architecture::{self, Architecture, Edge, ResourceInfo};
+use crate::knowledge::{self, KnowledgeBase, Pillar};
+use crate::rules::{self, Ctx, Fix, Severity};
+use crate::template::{Template, TemplateError};
+use crate::yaml::Node;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Rule codes or names not to report (`--ignore`).
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Stable rule code.
+    pub rule: String,
+    /// The rule's kebab-case name.
+    pub name: String,
+    pub severity: Severity,
+    pub pillar: Pillar,
+    pub resource: Option<String>,
+    pub symptoms: Vec<String>,
+    pub remedies: Vec<String>,
+    pub message: String,
+    pub evidence: Vec<String>,
+    pub line: u32,
+    pub column: u32,
+    pub path: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+    pub by_pillar: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MetricsSummary {
+    pub bound: usize,
+    pub unbound: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateSummary {
+    pub is_sam: bool,
+    pub transforms: Vec<String>,
+    pub resource_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub template: TemplateSummary,
+    pub resources: Vec<ResourceInfo>,
+    pub edges: Vec<Edge>,
+    pub findings: Vec<Finding>,
+    pub metrics: MetricsSummary,
+    pub summary: Summary,
+}
+
+impl Report {
+    /// The highest severity among the findings.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// Analyses template text with the compiled-in knowledge graph.
+pub fn analyze(text: &str, options: &Options) -> Result<Report, TemplateError> {
+    let template = Template::parse(text)?;
+    Ok(analyze_template(&template, knowledge::embedded(), options))
+}
+
+/// Codes suppressed by `Metadata: archlens: ignore: [...]` on a node.
+fn suppressed_by(metadata: Option<&Node>) -> Vec<String> {
+    let Some(list) = metadata.and_then(|m| m.get("archlens")).and_then(|a| a.get("ignore")) else {
+        return Vec::new();
+    };
+    match list.as_seq() {
+        Some(items) => items.iter().filter_map(|n| n.as_str().map(String::from)).collect(),
+        None => list.as_str().map(String::from).into_iter().collect(),
+    }
+}
+
+pub fn analyze_template(template: &Template, kb: &KnowledgeBase, options: &Options) -> Report {
+    let arch = architecture::build(template);
+    let findings = run_rules(template, &arch, kb, options);
+    let mut summary = Summary::default();
+    for f in &findings {
+        match f.severity {
+            Severity::High => summary.high += 1,
+            Severity::Medium => summary.medium += 1,
+            Severity::Low => summary.low += 1,
+            Severity::Info => summary.info += 1,
+        }
+        *summary.by_pillar.entry(f.pillar.as_str().to_string()).or_default() += 1;
+    }
+    Report {
+        schema_version: 1,
+        template: TemplateSummary {
+            is_sam: template.is_sam,
+            transforms: template.transforms.clone(),
+            resource_count: template.resources.len(),
+            description: template.root.get("Description").and_then(Node::as_str).map(String::from),
+        },
+        resources: arch.resources.clone(),
+        edges: arch.edges.clone(),
+        findings,
+        metrics: MetricsSummary::default(),
+        summary,
+    }
+}
+
+pub fn run_rules(template: &Template, arch: &Architecture, kb: &KnowledgeBase, options: &Options) -> Vec<Finding> {
+    let ctx = Ctx::new(template, arch, kb);
+    let template_ignores = suppressed_by(template.metadata.as_ref());
+    let matches = |list: &[String], code: &str, name: &str| list.iter().any(|i| i.eq_ignore_ascii_case(code) || i == name);
+    let mut findings = Vec::new();
+    let mut diags = Vec::new();
+    for rule in rules::all() {
+        let meta = rule.meta();
+        if matches(&options.ignore, meta.code, meta.name) || matches(&template_ignores, meta.code, meta.name) {
+            continue;
+        }
+        diags.clear();
+        rule.check(&ctx, &mut diags);
+        for d in diags.drain(..) {
+            if let Some(res) = d.resource.as_deref().and_then(|id| template.resource(id)) {
+                if matches(&suppressed_by(res.metadata.as_ref()), meta.code, meta.name) {
+                    continue;
+                }
+            }
+            findings.push(Finding {
+                rule: meta.code.to_string(),
+                name: meta.name.to_string(),
+                severity: meta.severity,
+                pillar: meta.pillar,
+                resource: d.resource,
+                symptoms: meta.symptoms.iter().map(|s| s.to_string()).collect(),
+                remedies: meta.remedies.iter().map(|s| s.to_string()).collect(),
+                message: d.message,
+                evidence: d.evidence,
+                line: d.pos.line.max(1),
+                column: d.pos.col.max(1),
+                path: d.path,
+                fix: d.fix,
+            });
+        }
+    }
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.line.cmp(&b.line)).then(a.rule.cmp(&b.rule)));
+    findings
+}

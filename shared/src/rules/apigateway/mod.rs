@@ -1,0 +1,5 @@
+//! Rules about apigateway.
+
+use super::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

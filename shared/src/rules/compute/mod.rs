@@ -1,0 +1,5 @@
+//! Rules about compute.
+
+use super::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

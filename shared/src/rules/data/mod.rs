@@ -1,0 +1,5 @@
+//! Rules about data.
+
+use super::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

@@ -1,0 +1,5 @@
+//! Rules about messaging.
+
+use super::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

@@ -1,0 +1,5 @@
+//! Rules about operations.
+
+use super::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];
