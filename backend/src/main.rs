@@ -25,6 +25,30 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Analyze(args) => {
+            if let Err(e) = archlens::load_knowledge() {
+                eprintln!("archlens: {e}");
+                return ExitCode::from(2);
+            }
+            let outcome = archlens::cli::analyze::run(&args);
+            print!("{}", outcome.stdout);
+            eprint!("{}", outcome.stderr);
+            ExitCode::from(outcome.code)
+        }
+        Command::Rules(args) => {
+            print!("{}", archlens::cli::rules::list(&args));
+            ExitCode::SUCCESS
+        }
+        Command::Explain(args) => match archlens::cli::rules::explain(&args) {
+            Ok(text) => {
+                println!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("archlens explain: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Knowledge(args) => {
             let kb = match archlens::load_knowledge() {
                 Ok(kb) => kb,

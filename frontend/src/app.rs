@@ -1,23 +1,76 @@
-//! The root component.
+//! The root component: the top bar and the page the user is on. `?embed=1` drops the chrome
+//! for portals that put Archlens in an iframe.
 
 use leptos::prelude::*;
 
+use crate::pages::{analyze::AnalyzePage, knowledge::KnowledgePage, rules::RulesPage};
+use crate::util::query_param;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Analyze,
+    Knowledge,
+    Rules,
+}
+
 #[component]
 pub fn App() -> impl IntoView {
+    let embed = query_param("embed").is_some_and(|v| v == "1" || v == "true");
+    let page = RwSignal::new(Page::Analyze);
+    provide_context(crate::state::Session::new());
+    let tab = move |p: Page, label: &'static str| {
+        view! {
+            <button
+                class="tab"
+                class:active=move || page.get() == p
+                aria-current=move || (page.get() == p).then_some("page")
+                on:click=move |_| page.set(p)
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <div class="shell" class:embed=embed>
+            <Show when=move || !embed>
+                <header class="topbar" data-testid="app-header">
+                    <div class="brand">
+                        <svg class="logo" viewBox="0 0 24 24" aria-hidden="true">
+                            <circle cx="10" cy="10" r="6.5" fill="none" stroke="currentColor" stroke-width="2.2"></circle>
+                            <path d="M15 15 L21 21" stroke="currentColor" stroke-width="2.6" stroke-linecap="round"></path>
+                        </svg>
+                        <span class="name">"Archlens"</span>
+                        <span class="tagline">"AWS architecture advisor"</span>
+                    </div>
+                    <nav class="tabs" aria-label="Sections">
+                        {tab(Page::Analyze, "Analyze")}
+                        {tab(Page::Knowledge, "Knowledge")}
+                        {tab(Page::Rules, "Rules")}
+                    </nav>
+                    <span class="privacy" title="The template is analysed by WebAssembly in this tab; nothing is sent to a server unless you save a review.">
+                        "🔒 Analysed in your browser"
+                    </span>
+                </header>
+            </Show>
+            <main class="content">
+                {move || match page.get() {
+                    Page::Analyze => view! { <AnalyzePage embed=embed/> }.into_any(),
+                    Page::Knowledge => view! { <KnowledgePage/> }.into_any(),
+                    Page::Rules => view! { <RulesPage/> }.into_any(),
+                }}
+            </main>
+            <footer class="footer" data-testid="knowledge-counts">{knowledge_counts()}</footer>
+        </div>
+    }
+}
+
+fn knowledge_counts() -> String {
     let kb = archlens_shared::knowledge::embedded();
-    let counts = format!(
-        "{} remedies · {} symptoms · {} metrics",
+    format!(
+        "Knowledge graph: {} remedies · {} symptoms · {} metrics · {} rules",
         kb.remedies().count(),
         kb.symptoms().count(),
-        kb.metrics().count()
-    );
-    view! {
-        <header class="topbar" data-testid="app-header">
-            <h1>"Archlens"</h1>
-            <span class="muted">"AWS architecture advisor"</span>
-        </header>
-        <main>
-            <p data-testid="knowledge-counts">{counts}</p>
-        </main>
-    }
+        kb.metrics().count(),
+        archlens_shared::rules::all().len()
+    )
 }

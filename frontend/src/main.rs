@@ -1,6 +1,11 @@
 //! Entry point of the web app: mounts the Leptos [`app::App`] into the page.
 
 mod app;
+mod components;
+mod pages;
+mod samples;
+mod state;
+mod util;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -3,7 +3,11 @@
 
 pub mod analysis;
 pub mod architecture;
+pub mod diagram;
+pub mod explore;
 pub mod knowledge;
+pub mod metrics;
+pub mod report;
 pub mod rules;
 pub mod template;
 pub mod yaml;

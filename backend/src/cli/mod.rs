@@ -1,6 +1,8 @@
 //! The `archlens` command line: one module per subcommand.
 
+pub mod analyze;
 pub mod knowledge;
+pub mod rules;
 pub mod serve;
 
 use clap::{Parser, Subcommand};
@@ -14,6 +16,12 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Analyse CloudFormation/SAM templates (files or folders).
+    Analyze(analyze::AnalyzeArgs),
+    /// List the rules.
+    Rules(rules::RulesArgs),
+    /// Show one rule's documentation.
+    Explain(rules::ExplainArgs),
     /// Serve the web app and the API.
     Serve(serve::ServeArgs),
     /// Summarise the knowledge graph, or show one node (`archlens knowledge dynamodb-dax`).

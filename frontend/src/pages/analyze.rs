@@ -1,0 +1,155 @@
+//! The Analyze page: put a template in (paste, drop, open, or a sample), analyse it in the
+//! browser, and explore the summary, the diagram, the findings and the template.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+
+use crate::components::diagram::Diagram;
+use crate::components::findings::Findings;
+use crate::components::summary::Summary;
+use crate::components::template_view::TemplateView;
+use crate::samples::SAMPLES;
+use crate::state::Session;
+
+/// Reads a dropped or picked file as text into the session, then analyses it.
+fn load_file(session: Session, file: web_sys::File) {
+    let Ok(reader) = web_sys::FileReader::new() else { return };
+    let name = file.name();
+    let onload = Closure::once(move |ev: web_sys::ProgressEvent| {
+        let text = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::FileReader>().ok())
+            .and_then(|r| r.result().ok())
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
+        session.file_name.set(name);
+        session.text.set(text);
+        session.analyze();
+    });
+    reader.set_onload(Some(onload.as_ref().unchecked_ref()));
+    onload.forget();
+    let _ = reader.read_as_text(&file);
+}
+
+#[component]
+pub fn AnalyzePage(embed: bool) -> impl IntoView {
+    let session = use_context::<Session>().expect("session");
+    let dragging = RwSignal::new(false);
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        if let Some(file) = ev.data_transfer().and_then(|dt| dt.files()).and_then(|f| f.get(0)) {
+            load_file(session, file);
+        }
+    };
+    let on_pick = move |ev: web_sys::Event| {
+        let input = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+        if let Some(file) = input.and_then(|i| i.files()).and_then(|f| f.get(0)) {
+            load_file(session, file);
+        }
+    };
+    let has_report = move || session.report.with(Option::is_some);
+    view! {
+        <section class="analyze" class:has-report=has_report>
+            <div class="input-card card">
+                <div class="card-head">
+                    <h2>"Template"</h2>
+                    <div class="samples" role="group" aria-label="Sample architectures">
+                        <span class="muted">"Try a sample:"</span>
+                        {SAMPLES
+                            .iter()
+                            .map(|s| {
+                                view! {
+                                    <button
+                                        class="chip"
+                                        data-testid="sample"
+                                        data-sample=s.id
+                                        title=s.blurb
+                                        on:click=move |_| {
+                                            session.file_name.set(format!("{}.yaml", s.id));
+                                            session.text.set(s.text.to_string());
+                                            session.analyze();
+                                        }
+                                    >
+                                        {s.title}
+                                    </button>
+                                }
+                            })
+                            .collect_view()}
+                    </div>
+                </div>
+                <div
+                    class="dropzone"
+                    class:dragging=move || dragging.get()
+                    on:dragover=move |ev: web_sys::DragEvent| {
+                        ev.prevent_default();
+                        dragging.set(true);
+                    }
+                    on:dragleave=move |_| dragging.set(false)
+                    on:drop=on_drop
+                >
+                    <label for="template-input" class="visually-hidden">"CloudFormation or SAM template"</label>
+                    <textarea
+                        id="template-input"
+                        data-testid="template-input"
+                        spellcheck="false"
+                        placeholder="Paste a CloudFormation or SAM template (YAML or JSON), drop a file here, or pick a sample."
+                        prop:value=move || session.text.get()
+                        on:input=move |ev| session.text.set(event_target_value(&ev))
+                        on:keydown=move |ev: web_sys::KeyboardEvent| {
+                            if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+                                session.analyze();
+                            }
+                        }
+                    ></textarea>
+                </div>
+                <div class="actions">
+                    <label class="button secondary">
+                        <input type="file" accept=".yaml,.yml,.json,.template,.txt" data-testid="template-file" on:change=on_pick/>
+                        "Open file…"
+                    </label>
+                    <button class="button primary" data-testid="analyze-button" on:click=move |_| session.analyze()>
+                        "Analyze"
+                    </button>
+                    <span class="muted kbd-hint">"Ctrl+Enter"</span>
+                    <span class="muted elapsed" data-testid="elapsed">
+                        {move || session.elapsed_ms.get().map(|ms| format!("analysed in {ms:.1} ms, in this tab"))}
+                    </span>
+                </div>
+                {move || {
+                    session
+                        .error
+                        .get()
+                        .map(|e| {
+                            view! {
+                                <div class="error" role="alert" data-testid="input-error">
+                                    <strong>{format!("{} line {}, column {}: ", session.file_name.get(), e.line, e.col)}</strong>
+                                    {e.message.clone()}
+                                </div>
+                            }
+                        })
+                }}
+            </div>
+            <Show when=has_report>
+                <Summary/>
+                <Diagram/>
+                <div class="workbench">
+                    <Findings/>
+                    <TemplateView/>
+                </div>
+            </Show>
+            <Show when=move || !has_report() && session.error.with(Option::is_none) && !embed>
+                <div class="empty card">
+                    <h3>"What Archlens looks for"</h3>
+                    <p>
+                        "It reads the resources and how they connect, then checks them against a knowledge graph of symptoms, metrics and remedies: cold starts and memory, timeouts against their callers, event sources that can lose events, queues without redrive, scaling that cannot keep up, missing alarms and tracing. Every finding points at the line, explains why, and gives the change to make."
+                    </p>
+                </div>
+            </Show>
+            <Show when=move || session.error.with(Option::is_some)>
+                <TemplateView/>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,5 @@
+//! One component per page.
+
+pub mod analyze;
+pub mod knowledge;
+pub mod rules;

@@ -1,0 +1,74 @@
+//! Renderings of analysis results: JSON (the contract), SARIF 2.1.0, Markdown (pull request
+//! comments) and text (terminals, with a code frame around each finding).
+//!
+//! In: one [`FileResult`] per analysed file. Out: a string. Each renderer is a pure function so
+//! the command line, the API and the browser produce the same bytes.
+
+mod markdown;
+mod sarif;
+mod text;
+
+pub use markdown::markdown;
+pub use sarif::sarif;
+pub use text::text;
+
+use crate::analysis::Report;
+use crate::template::TemplateError;
+
+/// The outcome of analysing one file.
+pub struct FileResult<'a> {
+    /// The name the user gave (path on the command line, file name in the API).
+    pub path: &'a str,
+    /// The file's text, for code frames and SARIF snippets.
+    pub source: &'a str,
+    pub outcome: Result<Report, TemplateError>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Markdown,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "text" => Format::Text,
+            "json" => Format::Json,
+            "sarif" => Format::Sarif,
+            "markdown" | "md" => Format::Markdown,
+            _ => return None,
+        })
+    }
+}
+
+/// JSON: the report object for one file (with its `file`), or `{"schema_version", "files"}` for
+/// several; a file that could not be analysed carries `error` with its line.
+pub fn json(files: &[FileResult<'_>]) -> String {
+    fn one(f: &FileResult<'_>) -> serde_json::Value {
+        match &f.outcome {
+            Ok(report) => {
+                let mut v = serde_json::to_value(report).expect("report serializes");
+                v["file"] = serde_json::Value::String(f.path.to_string());
+                v
+            }
+            Err(e) => serde_json::json!({"file": f.path, "error": {"line": e.line, "column": e.col, "message": e.message}}),
+        }
+    }
+    let value = match files {
+        [single] => one(single),
+        many => serde_json::json!({"schema_version": 1, "files": many.iter().map(one).collect::<Vec<_>>()}),
+    };
+    serde_json::to_string_pretty(&value).expect("json")
+}
+
+pub fn render(format: Format, files: &[FileResult<'_>]) -> String {
+    match format {
+        Format::Text => text(files),
+        Format::Json => json(files),
+        Format::Sarif => sarif(files),
+        Format::Markdown => markdown(files),
+    }
+}
