@@ -1,9 +1,41 @@
-//! The web app in a real browser: headless Chromium against the real server.
+//! The web app in a real browser: headless Chromium against the real server, driving the
+//! stable test hooks (`data-testid`). With `ARCHLENS_SCREENSHOTS=1` the tests also write the
+//! README's screenshots to `docs/screenshots/`.
 
 use std::time::Duration;
 
-use archlens_tests::{Browser, start_server};
-use fantoccini::Locator;
+use archlens_tests::{Browser, root, start_server};
+use fantoccini::{Client, Locator};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn wait_css(c: &Client, css: &str) -> fantoccini::elements::Element {
+    c.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    if std::env::var_os("ARCHLENS_SCREENSHOTS").is_none() {
+        return;
+    }
+    let png = c.screenshot().await.unwrap();
+    let dir = root().join("docs/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), png).unwrap();
+}
+
+/// Sets the textarea's value as a paste would and lets Leptos see the input event.
+async fn paste(c: &Client, text: &str) {
+    c.execute(
+        "const t = document.querySelector('[data-testid=template-input]'); t.value = arguments[0]; t.dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![serde_json::Value::String(text.to_string())],
+    )
+    .await
+    .unwrap();
+}
+
+async fn attr(e: &fantoccini::elements::Element, name: &str) -> String {
+    e.attr(name).await.unwrap().unwrap_or_default()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_leptos_app_renders_in_chromium() {
@@ -12,15 +44,104 @@ async fn the_leptos_app_renders_in_chromium() {
     let c = &browser.client;
     c.goto(&format!("http://{addr}/")).await.unwrap();
     // Rendered by the wasm app, not present in index.html: proves Leptos mounted.
-    let counts = c
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("[data-testid=knowledge-counts]"))
-        .await
-        .expect("the Leptos app rendered its knowledge counts");
-    let text = counts.text().await.unwrap();
-    assert!(text.contains("58 remedies") || text.contains("remedies"), "{text}");
+    let counts = wait_css(c, "[data-testid=knowledge-counts]").await.text().await.unwrap();
     let kb = archlens_shared::knowledge::embedded();
-    assert!(text.contains(&format!("{} remedies", kb.remedies().count())), "{text}");
+    assert!(counts.contains(&format!("{} remedies", kb.remedies().count())), "{counts}");
+    wait_css(c, "[data-testid=template-input]").await;
+    wait_css(c, "[data-testid=analyze-button]").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paste_analyze_and_filter_by_clicking_a_diagram_node() {
+    let addr = start_server();
+    let browser = Browser::start(1280, 900).await;
+    let c = &browser.client;
+    c.goto(&format!("http://{addr}/")).await.unwrap();
+    let template = std::fs::read_to_string(root().join("frontend/samples/orders-api.yaml")).unwrap();
+    paste(c, &template).await;
+    wait_css(c, "[data-testid=analyze-button]").await.click().await.unwrap();
+    wait_css(c, "[data-testid=finding]").await;
+
+    // The page shows what the engine finds, with the hooks other tools rely on.
+    let expected = archlens_shared::analysis::analyze(&template, &Default::default()).unwrap();
+    let findings = c.find_all(Locator::Css("[data-testid=finding]")).await.unwrap();
+    assert_eq!(findings.len(), expected.findings.len());
+    let mut timeout_finding = false;
+    for f in &findings {
+        let remedies = attr(f, "data-remedies").await;
+        assert!(!remedies.is_empty());
+        if attr(f, "data-resource").await == "CreateOrderFunction" && remedies.split(' ').any(|r| r == "lambda-timeout-budget") {
+            timeout_finding = true;
+        }
+    }
+    assert!(timeout_finding || expected.findings.iter().all(|f| f.resource.as_deref() != Some("CreateOrderFunction")));
+    let nodes = c.find_all(Locator::Css("[data-testid=diagram] [data-testid=diagram-node]")).await.unwrap();
+    assert_eq!(nodes.len(), expected.resources.len());
+    screenshot(c, "analyze.png").await;
+
+    // Clicking a node filters the findings to that resource.
+    let node = c.find(Locator::Css("[data-testid=diagram-node][data-resource=GetOrderFunction]")).await.unwrap();
+    node.click().await.unwrap();
+    wait_css(c, "[data-testid=resource-filter]").await;
+    let shown = c.find_all(Locator::Css("[data-testid=finding]")).await.unwrap();
+    let expected_count = expected.findings.iter().filter(|f| f.resource.as_deref() == Some("GetOrderFunction")).count();
+    assert!(expected_count > 0);
+    assert_eq!(shown.len(), expected_count);
+    for f in &shown {
+        assert_eq!(attr(f, "data-resource").await, "GetOrderFunction");
+    }
+    screenshot(c, "filtered.png").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_input_shows_the_line_in_place() {
+    let addr = start_server();
+    let browser = Browser::start(1280, 900).await;
+    let c = &browser.client;
+    c.goto(&format!("http://{addr}/")).await.unwrap();
+    paste(c, "Resources:\n  A:\n    Type: AWS::SNS::Topic\n  A:\n    Type: AWS::SQS::Queue\n").await;
+    wait_css(c, "[data-testid=analyze-button]").await.click().await.unwrap();
+    let error = wait_css(c, "[data-testid=input-error]").await.text().await.unwrap();
+    assert!(error.contains("line 4") && error.contains("duplicate key"), "{error}");
+    wait_css(c, "#L4.error-line").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_a_file_and_measure_load_size_and_analysis_time() {
+    let addr = start_server();
+    let browser = Browser::start(1280, 900).await;
+    let c = &browser.client;
+    c.goto(&format!("http://{addr}/")).await.unwrap();
+    wait_css(c, "[data-testid=analyze-button]").await;
+
+    // What the first load transferred (wasm + js + css, compressed as served).
+    let transferred = c
+        .execute("return performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation')).reduce((s, e) => s + (e.transferSize || e.encodedBodySize || 0), 0);", vec![])
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(transferred > 10_000.0, "nothing measured: {transferred}");
+    assert!(transferred <= 1_048_576.0, "initial load is {transferred} bytes, over 1 MB");
+
+    // The largest corpus template, uploaded through the file input.
+    let corpus = root().join("tests/corpus/templates");
+    let largest = std::fs::read_dir(&corpus)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap();
+    let input = c.find(Locator::Css("[data-testid=template-file]")).await.unwrap();
+    input.send_keys(largest.to_str().unwrap()).await.unwrap();
+    wait_css(c, "[data-testid=finding]").await;
+    let elapsed = wait_css(c, "[data-testid=elapsed]").await.text().await.unwrap();
+    let ms: f64 = elapsed.split_whitespace().nth(2).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{elapsed}"));
+    println!("browser: initial load {:.0} KB transferred; {} analysed in {ms} ms", transferred / 1024.0, largest.display());
+    assert!(ms < 200.0, "{} took {ms} ms in the browser", largest.display());
     browser.close().await;
 }

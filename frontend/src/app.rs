@@ -48,7 +48,8 @@ pub fn App() -> impl IntoView {
                         {tab(Page::Rules, "Rules")}
                     </nav>
                     <span class="privacy" title="The template is analysed by WebAssembly in this tab; nothing is sent to a server unless you save a review.">
-                        "🔒 Analysed in your browser"
+                        <svg viewBox="0 0 16 16" aria-hidden="true"><rect x="3" y="7" width="10" height="8" rx="1.5" fill="currentColor"></rect><path d="M5 7V5a3 3 0 0 1 6 0v2" fill="none" stroke="currentColor" stroke-width="1.6"></path></svg>
+                        "Analysed in your browser: nothing is uploaded"
                     </span>
                 </header>
             </Show>

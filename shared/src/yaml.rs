@@ -117,6 +117,35 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
 }
 
 pub fn parse_with_limits(text: &str, limits: Limits) -> Result<Node, ParseError> {
+    let first = build(text, limits);
+    let Err(error) = &first else { return first };
+    // PyYAML, and so CloudFormation and cfn-lint, accept a flow collection's closing bracket
+    // at its key's indentation (`Action: [` ... `]` on a line of its own); YAML 1.2 parsers
+    // such as saphyr reject it. Real templates do this, so such lines are indented by one
+    // space and the text parsed again; positions elsewhere are unchanged. Bounded, so a
+    // hostile file costs at most a few dozen re-parses.
+    if !error.message.contains("indentation") {
+        return first;
+    }
+    let mut lines: Vec<String> = text.split('\n').map(String::from).collect();
+    let mut error = error.clone();
+    for _ in 0..64 {
+        let Some(line) = lines.get_mut(error.line.saturating_sub(1) as usize) else { break };
+        let trimmed = line.trim_start();
+        if !(trimmed.starts_with(']') || trimmed.starts_with('}')) {
+            break;
+        }
+        line.insert(0, ' ');
+        match build(&lines.join("\n"), limits) {
+            Ok(node) => return Ok(node),
+            Err(e) if e.message.contains("indentation") && e.line >= error.line => error = e,
+            Err(_) => break,
+        }
+    }
+    first
+}
+
+fn build(text: &str, limits: Limits) -> Result<Node, ParseError> {
     let mut builder = Builder {
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
@@ -567,6 +596,14 @@ mod tests {
     fn syntax_errors_name_the_line() {
         let e = parse("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
         assert!(e.line >= 2, "{e}");
+    }
+
+    #[test]
+    fn closing_brackets_at_key_indentation_are_accepted_as_cloudformation_does() {
+        let doc = parse("Statement:\n  - Action: [\n      \"s3:GetObject\",\n      \"s3:PutObject\"\n    ]\n    Resource: \"*\"\n").unwrap();
+        let stmt = &doc.get("Statement").unwrap().as_seq().unwrap()[0];
+        assert_eq!(stmt.get("Action").unwrap().as_seq().unwrap().len(), 2);
+        assert_eq!(stmt.entry("Resource").unwrap().0.span.start.line, 6);
     }
 
     #[test]
