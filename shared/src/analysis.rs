@@ -17,6 +17,19 @@ use crate::yaml::Node;
 pub struct Options {
     /// Rule codes or names not to report (`--ignore`).
     pub ignore: Vec<String>,
+    /// Metrics snapshots to diagnose together with the template.
+    pub metrics: Vec<MetricsFile>,
+}
+
+/// One metrics snapshot as the user gave it (any format of `crate::metrics`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, Serialize)]
+pub struct MetricsFile {
+    /// File name, for messages.
+    pub name: String,
+    pub content: String,
+    /// Logical id or deployed name of the resource the whole file is about (`--metrics R=FILE`).
+    #[serde(default)]
+    pub resource: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -150,7 +150,7 @@ Resources:
     assert!(!found.iter().any(|(c, _)| c == "LAMBDA-002"), "template-level ignore");
     assert!(!found.contains(&("LAMBDA-001".into(), Some("A".into()))), "resource-level ignore by name");
     assert!(found.contains(&("LAMBDA-001".into(), Some("B".into()))));
-    let found = codes(&Options { ignore: vec!["lambda-001".into()] });
+    let found = codes(&Options { ignore: vec!["lambda-001".into()], ..Default::default() });
     assert!(!found.iter().any(|(c, _)| c == "LAMBDA-001"), "--ignore is case-insensitive on codes");
 }
 

@@ -84,7 +84,7 @@ pub fn run(args: &AnalyzeArgs) -> Outcome {
             }
         }
     }
-    let options = Options { ignore: args.ignore.clone() };
+    let options = Options { ignore: args.ignore.clone(), ..Default::default() };
     let mut files: Vec<FileResult<'_>> = Vec::new();
     for (path, text, explicit) in &inputs {
         let outcome = analysis::analyze(text, &options);
