@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::architecture::{self, Architecture, Edge, ResourceInfo};
+use crate::diagnosis::{self, EvidenceLink, MetricsReport, Spark};
 use crate::knowledge::{self, KnowledgeBase, Pillar};
 use crate::rules::{self, Ctx, Fix, Severity};
 use crate::template::{Template, TemplateError};
@@ -50,6 +51,29 @@ pub struct Finding {
     pub path: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<Fix>,
+    /// Metric -> condition -> symptom links that prove the finding (metrics findings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<EvidenceLink>,
+    /// The series behind the evidence, for sparklines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sparks: Vec<Spark>,
+    /// Why a remedy fits this resource in particular: `(remedy id, note)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remedy_notes: Vec<(String, String)>,
+    /// Estimated effect of the first remedy on cost and latency, where the data supports one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact: Option<Impact>,
+}
+
+/// The estimated effect of applying a finding's remedy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Impact {
+    pub remedy: String,
+    /// Monthly dollars: negative saves, positive adds.
+    pub monthly_usd_delta: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_ms_delta: Option<f64>,
+    pub explanation: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -61,11 +85,6 @@ pub struct Summary {
     pub by_pillar: BTreeMap<String, usize>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct MetricsSummary {
-    pub bound: usize,
-    pub unbound: Vec<String>,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TemplateSummary {
@@ -83,7 +102,7 @@ pub struct Report {
     pub resources: Vec<ResourceInfo>,
     pub edges: Vec<Edge>,
     pub findings: Vec<Finding>,
-    pub metrics: MetricsSummary,
+    pub metrics: MetricsReport,
     pub summary: Summary,
 }
 
@@ -113,7 +132,14 @@ fn suppressed_by(metadata: Option<&Node>) -> Vec<String> {
 
 pub fn analyze_template(template: &Template, kb: &KnowledgeBase, options: &Options) -> Report {
     let arch = architecture::build(template);
-    let findings = run_rules(template, &arch, kb, options);
+    let mut findings = run_rules(template, &arch, kb, options);
+    let mut metrics = MetricsReport::default();
+    if !options.metrics.is_empty() {
+        let diagnosis = diagnosis::diagnose(template, &arch, kb, &options.metrics);
+        diagnosis::merge(&mut findings, diagnosis.findings);
+        metrics = diagnosis.report;
+        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.line.cmp(&b.line)).then(a.rule.cmp(&b.rule)));
+    }
     let mut summary = Summary::default();
     for f in &findings {
         match f.severity {
@@ -135,7 +161,7 @@ pub fn analyze_template(template: &Template, kb: &KnowledgeBase, options: &Optio
         resources: arch.resources.clone(),
         edges: arch.edges.clone(),
         findings,
-        metrics: MetricsSummary::default(),
+        metrics,
         summary,
     }
 }
@@ -173,6 +199,10 @@ pub fn run_rules(template: &Template, arch: &Architecture, kb: &KnowledgeBase, o
                 column: d.pos.col.max(1),
                 path: d.path,
                 fix: d.fix,
+                chain: Vec::new(),
+                sparks: Vec::new(),
+                remedy_notes: Vec::new(),
+                impact: None,
             });
         }
     }

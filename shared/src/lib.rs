@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod architecture;
+pub mod diagnosis;
 pub mod diagram;
 pub mod explore;
 pub mod knowledge;

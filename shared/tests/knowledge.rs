@@ -19,6 +19,7 @@ references: {seeds: [003_41822bac7f126c0d.txt]}
 
 const SYMPTOM: &str = "id: slow-a
 title: Slow A
+severity: medium
 description: d
 resource_types: [AWS::Lambda::Function]
 indicators:

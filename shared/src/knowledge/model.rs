@@ -227,6 +227,8 @@ pub struct RankedRemedy {
 pub struct Symptom {
     pub id: String,
     pub title: String,
+    /// How serious the symptom is when the numbers show it (the severity of its findings).
+    pub severity: crate::rules::Severity,
     pub description: String,
     pub resource_types: Vec<String>,
     pub indicators: Vec<Indicator>,
