@@ -10,9 +10,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => {
-            tracing_subscriber::fmt()
-                .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-                .init();
+            archlens::telemetry::init(args.log_format);
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -31,6 +29,12 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
             let outcome = archlens::cli::analyze::run(&args);
+            print!("{}", outcome.stdout);
+            eprint!("{}", outcome.stderr);
+            ExitCode::from(outcome.code)
+        }
+        Command::MetricsQuery(args) => {
+            let outcome = archlens::cli::metrics_query::run(&args);
             print!("{}", outcome.stdout);
             eprint!("{}", outcome.stderr);
             ExitCode::from(outcome.code)

@@ -3,11 +3,13 @@
 
 pub mod analysis;
 pub mod architecture;
+pub mod cost;
 pub mod diagnosis;
 pub mod diagram;
 pub mod explore;
 pub mod knowledge;
 pub mod metrics;
+pub mod metrics_query;
 pub mod report;
 pub mod rules;
 pub mod template;

@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorEnvelope};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -15,11 +15,29 @@ pub fn router() -> Router<AppState> {
         .route("/knowledge/{*id}", get(node))
 }
 
-async fn graph(State(state): State<AppState>) -> Json<Value> {
+/// The whole knowledge graph: `nodes` (each with its `kind`) and forward `edges`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/knowledge",
+    tag = "knowledge",
+    responses((status = 200, description = "`{\"nodes\": […], \"edges\": […]}`", body = Object)),
+)]
+pub async fn graph(State(state): State<AppState>) -> Json<Value> {
     Json(serde_json::to_value(state.inner.kb.export()).expect("graph serializes"))
 }
 
-async fn node(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+/// One node (remedy, symptom or metric) with its neighbours.
+#[utoipa::path(
+    get,
+    path = "/api/v1/knowledge/{id}",
+    tag = "knowledge",
+    params(("id" = String, Path, description = "Node id; metric ids contain slashes: `AWS/Lambda/Throttles`")),
+    responses(
+        (status = 200, description = "`node`, `remedies`, `treats`, `indicates`, `indicated_by`, `related`", body = Object),
+        (status = 404, description = "No such node", body = ErrorEnvelope),
+    ),
+)]
+pub async fn node(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let kb = state.inner.kb;
     let node = kb
         .node(&id)

@@ -1,7 +1,11 @@
 //! `/api/v1`: one module per resource, each with its own router.
 
+pub mod analyze;
 mod health;
 mod knowledge;
+pub mod openapi;
+mod reviews;
+pub mod rules;
 
 use axum::Router;
 
@@ -11,4 +15,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(knowledge::router())
+        .merge(analyze::router())
+        .merge(rules::router())
+        .merge(openapi::router())
+        .merge(reviews::router())
 }

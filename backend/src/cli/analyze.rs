@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use archlens_shared::analysis::{self, Options};
+use archlens_shared::analysis::{self, MetricsFile, Options};
 use archlens_shared::report::{self, FileResult, Format};
 use archlens_shared::rules::Severity;
 use clap::Args;
@@ -22,6 +22,46 @@ pub struct AnalyzeArgs {
     /// Rule codes or names not to report (repeatable, or comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// Metrics snapshot to diagnose with the template (repeatable): `FILE`, or `RESOURCE=FILE`
+    /// to bind the whole file to one resource (logical id or deployed name). Formats: CloudWatch
+    /// GetMetricData (with or without its queries), GetMetricStatistics, long CSV, Lambda REPORT
+    /// lines (text or `aws logs filter-log-events` JSON), Lambda Power Tuning output.
+    #[arg(long, value_name = "[RESOURCE=]FILE")]
+    pub metrics: Vec<String>,
+}
+
+/// Reads `--metrics` arguments; a file that exists under the whole argument wins over the
+/// `RESOURCE=FILE` reading, so paths containing `=` still work.
+fn read_metrics(args: &[String], stderr: &mut String) -> Result<Vec<MetricsFile>, ()> {
+    let mut out = Vec::new();
+    let mut failed = false;
+    for arg in args {
+        let (resource, path) = match arg.split_once('=') {
+            Some((r, p)) if !Path::new(arg).exists() && !r.is_empty() => (Some(r.to_string()), p.to_string()),
+            _ => (None, arg.clone()),
+        };
+        let path_ref = Path::new(&path);
+        let too_big = std::fs::metadata(path_ref).map(|m| m.len() as usize > archlens_shared::metrics::MAX_METRICS_BYTES).unwrap_or(false);
+        if too_big {
+            stderr.push_str(&format!("archlens: {path}: metrics file larger than {} bytes\n", archlens_shared::metrics::MAX_METRICS_BYTES));
+            failed = true;
+            continue;
+        }
+        match std::fs::read(path_ref) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(content) => out.push(MetricsFile { name: path.clone(), content, resource }),
+                Err(_) => {
+                    stderr.push_str(&format!("archlens: {path}: metrics file is not UTF-8 text\n"));
+                    failed = true;
+                }
+            },
+            Err(e) => {
+                stderr.push_str(&format!("archlens: {path}: {e}\n"));
+                failed = true;
+            }
+        }
+    }
+    if failed { Err(()) } else { Ok(out) }
 }
 
 /// What the command prints and its exit status.
@@ -84,7 +124,14 @@ pub fn run(args: &AnalyzeArgs) -> Outcome {
             }
         }
     }
-    let options = Options { ignore: args.ignore.clone(), ..Default::default() };
+    let metrics = match read_metrics(&args.metrics, &mut stderr) {
+        Ok(m) => m,
+        Err(()) => {
+            unusable = true;
+            Vec::new()
+        }
+    };
+    let options = Options { ignore: args.ignore.clone(), metrics };
     let mut files: Vec<FileResult<'_>> = Vec::new();
     for (path, text, explicit) in &inputs {
         let outcome = analysis::analyze(text, &options);
@@ -98,6 +145,16 @@ pub fn run(args: &AnalyzeArgs) -> Outcome {
             unusable = true;
         }
         files.push(FileResult { path, source: text, outcome });
+    }
+    for f in &files {
+        if let Ok(report) = &f.outcome {
+            for e in &report.metrics.errors {
+                stderr.push_str(&format!("archlens: {}{}: {}\n", e.file, e.line.map(|l| format!(":{l}")).unwrap_or_default(), e.message));
+            }
+            for name in &report.metrics.unbound {
+                stderr.push_str(&format!("archlens: {}: metrics for `{name}` match no resource of the template (reported unbound; use --metrics RESOURCE=FILE to bind)\n", f.path));
+            }
+        }
     }
     let format = Format::parse(&args.format).unwrap_or(Format::Text);
     let stdout = if files.is_empty() { String::new() } else { report::render(format, &files) };

@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod knowledge;
+pub mod metrics_query;
 pub mod rules;
 pub mod serve;
 
@@ -18,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Analyse CloudFormation/SAM templates (files or folders).
     Analyze(analyze::AnalyzeArgs),
+    /// Write CloudWatch GetMetricData queries for a template's resources, and the command to run them.
+    MetricsQuery(metrics_query::MetricsQueryArgs),
     /// List the rules.
     Rules(rules::RulesArgs),
     /// Show one rule's documentation.
