@@ -223,6 +223,21 @@ pub fn layout(arch: &Architecture) -> Layout {
 
 fn curve(a: &NodeBox, b: &NodeBox) -> String {
     let (ay, by) = (a.y + a.h / 2.0, b.y + b.h / 2.0);
+    if b.x > a.x + a.w + NODE_W {
+        // A long edge skips columns: it runs along the empty channel between two rows (rows
+        // are aligned across columns), so it never crosses the nodes it passes.
+        let channel = if by >= ay { a.y + a.h + ROW_GAP / 2.0 } else { a.y - ROW_GAP / 2.0 };
+        let (x1, x2) = (a.x + a.w, b.x);
+        return format!(
+            "M{x1:.1},{ay:.1} C{:.1},{ay:.1} {:.1},{channel:.1} {:.1},{channel:.1} L{:.1},{channel:.1} C{:.1},{channel:.1} {:.1},{by:.1} {x2:.1},{by:.1}",
+            x1 + 24.0,
+            x1 + 12.0,
+            x1 + 36.0,
+            x2 - 36.0,
+            x2 - 12.0,
+            x2 - 24.0
+        );
+    }
     if b.x > a.x + a.w {
         let (x1, x2) = (a.x + a.w, b.x);
         let dx = (x2 - x1) / 2.0;

@@ -358,7 +358,9 @@ pub fn references(node: &Node, out: &mut Vec<(String, crate::yaml::Pos)>) {
             if let Some((name, args)) = node.single_key() {
                 match name {
                     "Ref" => {
+                        // SAM's `!Ref Fn.Version` / `!Ref Fn.Alias` name the function.
                         if let Some(t) = args.as_str() {
+                            let t = t.strip_suffix(".Version").or_else(|| t.strip_suffix(".Alias")).unwrap_or(t);
                             out.push((t.to_string(), node.span.start));
                         }
                         return;

@@ -55,17 +55,22 @@ declare_rule! {
     }
 }
 
+/// API Gateway resource types that invoke functions synchronously.
+const API_TYPES: [&str; 4] = ["AWS::Serverless::Api", "AWS::ApiGateway::RestApi", "AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Api"];
+
 impl TimeoutExceedsApiLimit {
     fn run(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for r in ctx.functions() {
             let Some(timeout) = ctx.function(r).timeout_s() else { continue };
             let callers: Vec<&str> = ctx
                 .edges_to(&r.id, &[EdgeKind::Invokes])
-                .filter(|e| ctx.type_of(&e.from).contains("Api"))
+                .filter(|e| API_TYPES.contains(&ctx.type_of(&e.from)))
                 .map(|e| e.from.as_str())
                 .collect();
             let Some(api) = callers.first() else { continue };
-            let http = ctx.type_of(api).contains("HttpApi") || ctx.type_of(api).starts_with("AWS::ApiGatewayV2");
+            // HTTP APIs wait up to 30 s; REST and WebSocket APIs 29 s.
+            let websocket = ctx.template.resource(api).is_some_and(|a| ctx.str(a, &["ProtocolType"]).known().is_some_and(|p| p == "WEBSOCKET"));
+            let http = !websocket && matches!(ctx.type_of(api), "AWS::Serverless::HttpApi" | "AWS::ApiGatewayV2::Api");
             let limit = if http { 30.0 } else { 29.0 };
             if timeout <= limit {
                 continue;

@@ -1,0 +1,25 @@
+//! In-process speed of the engine on the largest corpus template (220 resources), with the
+//! baseline it is quoted against measured in the same run: reading the text into the YAML
+//! tree, the least any analysis must do.
+//!
+//! Run: `cargo bench -p archlens-shared --bench analyze`
+
+use archlens_shared::analysis::{Options, analyze};
+use archlens_shared::yaml;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const LARGEST: &str = include_str!("../../tests/corpus/templates/059_samcli-cdk-restapi.yaml");
+const SAM_APP: &str = include_str!("../../frontend/samples/orders-api.yaml");
+
+fn bench(c: &mut Criterion) {
+    // Build the knowledge graph once, as the server and the CLI do.
+    let _ = archlens_shared::knowledge::embedded();
+    let mut group = c.benchmark_group("059_samcli-cdk-restapi (220 resources)");
+    group.bench_function("baseline: parse YAML only", |b| b.iter(|| yaml::parse(std::hint::black_box(LARGEST)).unwrap()));
+    group.bench_function("full analysis", |b| b.iter(|| analyze(std::hint::black_box(LARGEST), &Options::default()).unwrap()));
+    group.finish();
+    c.bench_function("orders-api sample: full analysis", |b| b.iter(|| analyze(std::hint::black_box(SAM_APP), &Options::default()).unwrap()));
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
