@@ -118,6 +118,7 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .nest("/api/v1", api::router())
         .route("/api", any(middleware::envelope::api_not_found))
+        .route("/api/", any(middleware::envelope::api_not_found))
         .route("/api/{*rest}", any(middleware::envelope::api_not_found));
     let router = Router::new()
         .merge(middleware::api_layers(api, &state))

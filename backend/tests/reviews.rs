@@ -2,6 +2,7 @@
 //! and against PostgreSQL (a real server each test starts from Debian's binaries and stops).
 //! Most drive the app in-process; the kill -9 tests run the real `archlens serve` binary.
 
+#[path = "reviews/postgres.rs"]
 mod postgres;
 
 use std::io::{BufRead, BufReader};
@@ -11,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use archlens::Router;
-use archlens::reviews::{Database, Reviews};
+use archlens::reviews::{Database, Following, Reviews};
 use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode};
 use futures_util::StreamExt;
@@ -60,8 +61,13 @@ impl Env {
     }
 
     async fn app_with(&self, trusted_user_header: Option<&str>) -> Router {
-        let reviews = Reviews::open(&self.database()).await.expect("open the reviews database");
-        archlens_app(reviews, trusted_user_header)
+        self.instance(Following::default(), trusted_user_header).await.0
+    }
+
+    /// An instance that learns of other instances' changes as `following` says.
+    async fn instance(&self, following: Following, trusted_user_header: Option<&str>) -> (Router, Reviews) {
+        let reviews = Reviews::open_following(&self.database(), following).await.expect("open the reviews database");
+        (archlens_app(reviews.clone(), trusted_user_header), reviews)
     }
 }
 
@@ -238,7 +244,7 @@ fn key_of(review: &Value, rule: &str) -> String {
     finding(review, |f| f["finding"]["rule"] == rule)["key"].as_str().unwrap().to_string()
 }
 
-fn finding<'a>(review: &'a Value, pred: impl Fn(&Value) -> bool) -> &'a Value {
+fn finding(review: &Value, pred: impl Fn(&Value) -> bool) -> &Value {
     review["findings"]
         .as_array()
         .unwrap()
@@ -520,23 +526,34 @@ async fn live_events_reach_another_viewer_within_a_second(env: &Env) {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
+/// A change made through instance A reaches a viewer on instance B (its own pool, its own
+/// hub): on PostgreSQL through NOTIFY alone, and through polling alone (the fallback); on
+/// SQLite through polling.
 async fn live_events_reach_viewers_of_another_instance(env: &Env) {
+    let poll_only = Following { notify: false, poll: Some(Duration::from_millis(500)) };
+    let ways = match env {
+        Env::Sqlite(_) => vec![("polling", poll_only)],
+        Env::Postgres(_) => vec![("LISTEN/NOTIFY", Following { notify: true, poll: None }), ("polling", poll_only)],
+    };
     let instance_a = env.app().await;
-    let instance_b = env.app().await;
-    let created = create(&instance_a, TEMPLATE_V1, "two instances").await;
-    let id = created["id"].as_str().unwrap();
-    let key = key_of(&created["review"], LONG_TIMEOUT);
+    for (how, following) in ways {
+        let (instance_b, _) = env.instance(following, None).await;
+        let created = create(&instance_a, TEMPLATE_V1, "two instances").await;
+        let id = created["id"].as_str().unwrap();
+        let key = key_of(&created["review"], LONG_TIMEOUT);
 
-    let mut viewer_on_b = Sse::open(&instance_b, id).await;
-    viewer_on_b.expect("ready").await;
-    for (version, status) in [(1, "accepted"), (2, "fixed")] {
-        let started = Instant::now();
-        let (s, body) = call(&instance_a, "POST", &status_uri(id, &key), Some(json!({"status": status, "version": version})), &[]).await;
-        assert_eq!(s, StatusCode::OK, "{body}");
-        let event = viewer_on_b.expect("status").await;
-        assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
-        assert_eq!(event.data["version"], version + 1);
-        assert_eq!(event.data["status"], status);
+        let mut viewer_on_b = Sse::open(&instance_b, id).await;
+        viewer_on_b.expect("ready").await;
+        for (version, status) in [(1, "accepted"), (2, "fixed")] {
+            let started = Instant::now();
+            let (s, body) = call(&instance_a, "POST", &status_uri(id, &key), Some(json!({"status": status, "version": version})), &[]).await;
+            assert_eq!(s, StatusCode::OK, "{body}");
+            let event = viewer_on_b.expect("status").await;
+            eprintln!("{how}: the change reached the other instance's viewer in {:?}", started.elapsed());
+            assert!(started.elapsed() < Duration::from_secs(1), "{how}: took {:?}", started.elapsed());
+            assert_eq!(event.data["version"], version + 1);
+            assert_eq!(event.data["status"], status);
+        }
     }
 }
 
@@ -591,9 +608,33 @@ async fn survives_kill_9_of_the_server(env: &Env) {
 }
 
 async fn ready_checks_the_database(env: &Env) {
-    let app = env.app().await;
+    let (app, reviews) = env.instance(Following::default(), None).await;
     let (s, body) = call(&app, "GET", "/api/v1/ready", None, &[]).await;
     assert_eq!(s, StatusCode::OK, "{body}");
+    match env {
+        Env::Postgres(pg) => pg.stop(),
+        Env::Sqlite(_) => reviews.close().await,
+    }
+    let started = Instant::now();
+    let (s, body) = call(&app, "GET", "/api/v1/ready", None, &[]).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable");
+    assert!(started.elapsed() < Duration::from_secs(5), "a probe must answer promptly: {:?}", started.elapsed());
+}
+
+/// `/r/{id}` is a route of the web app: the server answers it with `index.html`.
+#[tokio::test]
+async fn review_links_serve_the_web_app() {
+    let assets = TempDir::new("assets");
+    std::fs::create_dir_all(&assets.0).unwrap();
+    std::fs::write(assets.0.join("index.html"), "<!doctype html><title>Archlens app</title>").unwrap();
+    let state = archlens::AppState::new(archlens::load_knowledge().unwrap(), assets.0.clone());
+    let app = archlens::app(state);
+    let res = app.oneshot(Request::get("/r/0123456789abcdef0123456789abcdef").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    assert!(String::from_utf8_lossy(&body).contains("Archlens app"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -685,6 +726,7 @@ impl Served {
         std::thread::spawn(move || {
             // Keep reading, so the server never blocks on a full pipe.
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                eprintln!("archlens serve: {line}");
                 if let Some(at) = line.find("http://") {
                     let addr: String = line[at + 7..].chars().take_while(|c| *c != '/' && !c.is_whitespace()).collect();
                     let _ = tx.send(addr);

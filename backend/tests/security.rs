@@ -56,6 +56,12 @@ async fn a_request_id_from_the_client_is_kept_and_one_is_made_otherwise() {
     let mut request = get("/api/v1/health");
     request.headers_mut().insert("x-request-id", HeaderValue::from_static("trace-me-42"));
     assert_eq!(oneshot(&state, request).await.header("x-request-id"), "trace-me-42");
+    for unusable in ["has spaces in it", &"x".repeat(129)] {
+        let mut request = get("/api/v1/health");
+        request.headers_mut().insert("x-request-id", HeaderValue::from_str(unusable).unwrap());
+        let answer = oneshot(&state, request).await;
+        assert_eq!(answer.header("x-request-id").len(), 36, "replaced by a UUID: {unusable}");
+    }
     let a = oneshot(&state, get("/api/v1/health")).await;
     let b = oneshot(&state, get("/api/v1/health")).await;
     assert_eq!(a.header("x-request-id").len(), 36, "a UUID: {}", a.header("x-request-id"));

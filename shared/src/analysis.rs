@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::architecture::{self, Architecture, Edge, ResourceInfo};
+use crate::diagnosis::costs::FunctionCost;
 use crate::diagnosis::{self, EvidenceLink, MetricsReport, Spark};
 use crate::knowledge::{self, KnowledgeBase, Pillar};
 use crate::rules::{self, Ctx, Fix, Severity};
@@ -103,6 +104,9 @@ pub struct Report {
     pub edges: Vec<Edge>,
     pub findings: Vec<Finding>,
     pub metrics: MetricsReport,
+    /// Per function with REPORT lines: observed usage, monthly cost, memory what-if.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub costs: BTreeMap<String, FunctionCost>,
     pub summary: Summary,
 }
 
@@ -134,11 +138,13 @@ pub fn analyze_template(template: &Template, kb: &KnowledgeBase, options: &Optio
     let arch = architecture::build(template);
     let mut findings = run_rules(template, &arch, kb, options);
     let mut metrics = MetricsReport::default();
+    let mut costs = BTreeMap::new();
     if !options.metrics.is_empty() {
         let diagnosis = diagnosis::diagnose(template, &arch, kb, &options.metrics);
         diagnosis::merge(&mut findings, diagnosis.findings);
         metrics = diagnosis.report;
-        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.line.cmp(&b.line)).then(a.rule.cmp(&b.rule)));
+        costs = diagnosis::costs::compute(template, &diagnosis.observations);
+        diagnosis::costs::apply(&mut findings, &costs, &arch);
     }
     let mut summary = Summary::default();
     for f in &findings {
@@ -162,6 +168,7 @@ pub fn analyze_template(template: &Template, kb: &KnowledgeBase, options: &Optio
         edges: arch.edges.clone(),
         findings,
         metrics,
+        costs,
         summary,
     }
 }

@@ -195,3 +195,42 @@ fn a_broken_metrics_file_is_reported_and_the_rest_still_runs() {
     assert_eq!(report.metrics.errors[0].file, "broken.json");
     assert!(report.findings.iter().any(|f| f.symptoms.iter().any(|s| s == "lambda-near-timeout")));
 }
+
+#[test]
+fn report_lines_give_costs_a_memory_whatif_and_dollar_impacts() {
+    let template = "
+Resources:
+  Thumbs:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.h, Role: r, Code: {ZipFile: x}, MemorySize: 2048, Timeout: 30}
+";
+    // One invocation a second for an hour: 3,600 requests/h -> 2,592,000 a month (720 h).
+    let mut lines = String::new();
+    for i in 0..3600 {
+        let (h, m, s) = (i / 3600, (i / 60) % 60, i % 60);
+        let init = if i % 100 == 0 { "\tInit Duration: 400.00 ms" } else { "" };
+        lines.push_str(&format!("2025-03-01T1{h}:{m:02}:{s:02}.000Z REPORT RequestId: r-{i}\tDuration: 200.00 ms\tBilled Duration: 200 ms\tMemory Size: 2048 MB\tMax Memory Used: 150 MB{init}\n"));
+    }
+    let report = analyze_with(template, "thumbs.log", &lines, Some("Thumbs"));
+    let cost = report.costs.get("Thumbs").expect("cost for the function");
+    let monthly = cost.monthly.as_ref().unwrap();
+    // Rate = (n - 1) / span = 3,599 / (3,599 s / 3,600 s per h) = 3,600 per hour; x 720 h.
+    let requests = cost.observed.requests_per_month.unwrap();
+    assert!((requests - 3600.0 * 720.0).abs() / requests < 0.001, "{requests}");
+    // Compute: requests x 0.200 s x 2 GB x $0.0000166667 (x86, first tier).
+    let expected_compute = requests * 0.200 * 2.0 * 0.0000166667;
+    assert!((monthly.compute_usd - expected_compute).abs() / expected_compute < 0.01, "{} vs {expected_compute}", monthly.compute_usd);
+    let whatif = cost.whatif.as_ref().expect("memory what-if");
+    assert!(whatif.points.iter().any(|p| p.memory_mb == 128.0 && !p.feasible), "150 MB used: 128 MB cannot work");
+    assert!(whatif.cheapest.as_ref().unwrap().memory_mb < 2048.0);
+    // arm64 saves about 20 % of the duration charge.
+    let arm = report.findings.iter().find(|f| f.remedies.first().map(String::as_str) == Some("lambda-arm64")).expect("arm64 finding");
+    let impact = arm.impact.as_ref().expect("arm64 impact");
+    let duration_usd = monthly.compute_usd + monthly.init_usd;
+    assert!((impact.monthly_usd_delta + 0.2 * duration_usd).abs() / duration_usd < 0.01, "{} vs {}", impact.monthly_usd_delta, duration_usd);
+    // Memory far above what is used: the right-size remedy carries a saving.
+    let over = report.findings.iter().find(|f| f.symptoms.iter().any(|s| s == "lambda-memory-overprovisioned")).unwrap();
+    if over.remedies.first().map(String::as_str) == Some("lambda-right-size-memory") {
+        assert!(over.impact.as_ref().unwrap().monthly_usd_delta < 0.0);
+    }
+}

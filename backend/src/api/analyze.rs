@@ -69,16 +69,27 @@ pub struct AnalyzeForm {
     /// The template file (its file name becomes the report's `file` unless `name` is given).
     #[schema(value_type = String, content_media_type = "application/octet-stream")]
     template: Vec<u8>,
-    /// Metrics files, any number. A part named `metrics:<Resource>` binds its file to that
-    /// resource.
-    #[schema(value_type = Vec<String>, content_media_type = "application/octet-stream")]
+    #[schema(schema_with = files, required = false)]
     metrics: Vec<Vec<u8>>,
     /// Resource for each `metrics` part, in the same order (empty: bind by dimensions).
+    #[schema(required = false)]
     metrics_resource: Vec<String>,
     /// Rule codes or names not to report (repeatable, or comma-separated).
+    #[schema(required = false)]
     ignore: Vec<String>,
     /// The template's file name.
     name: Option<String>,
+}
+
+/// Any number of file parts.
+fn files() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(ObjectBuilder::new().schema_type(Type::String).content_media_type("application/octet-stream"))
+        .description(Some(
+            "Metrics files, any number. A part named `metrics:<Resource>` binds its file to that resource.",
+        ))
+        .build()
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]

@@ -116,14 +116,17 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         tracing::warn!(assets = %assets.display(), "web app not built; run `cargo xtask serve`");
     }
     println!("Archlens is running at http://{addr}/  (API: http://{addr}/api/v1/health)");
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+    let streams = reviews.clone();
+    let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             // Live event streams never end by themselves, and graceful shutdown waits for them.
-            reviews.close_streams();
+            streams.close_streams();
         })
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+    reviews.close().await;
+    served
 }
 
 async fn shutdown_signal() {

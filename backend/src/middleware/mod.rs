@@ -1,6 +1,7 @@
 //! The tower layers around the routes, in one place so their order can be read top-down.
 //!
-//! Every response (outermost first): request id (kept from the client or a new UUID), the
+//! Every response (outermost first): request id (kept from the client when it looks like one,
+//! else a new UUID), the
 //! tracing span carrying it, the id copied onto the response, panics turned into a 500
 //! envelope, the security headers, and the Prometheus request metrics.
 //!
@@ -16,8 +17,9 @@ use std::any::Any;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -65,6 +67,19 @@ pub fn common_layers(router: Router, state: &AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Millis)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+        .layer(axum::middleware::from_fn(drop_unusable_request_id))
+}
+
+/// A client's request id is kept when it looks like one (at most 128 of `A-Z a-z 0-9 - _ . :`),
+/// so that log lines stay short and greppable; anything else is replaced with a new id.
+async fn drop_unusable_request_id(mut request: Request, next: Next) -> Response {
+    let usable = |id: &[u8]| {
+        (1..=128).contains(&id.len()) && id.iter().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+    };
+    if request.headers().get(&REQUEST_ID).is_some_and(|id| !usable(id.as_bytes())) {
+        request.headers_mut().remove(&REQUEST_ID);
+    }
+    next.run(request).await
 }
 
 /// Browsers on these origins may call the API (with the token in `Authorization`, not cookies).
@@ -81,7 +96,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             .allow_origin(AllowOrigin::list(origins))
             .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
             .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, REQUEST_ID.clone()])
-            .expose_headers([REQUEST_ID.clone(), header::RETRY_AFTER, HeaderName::from_static("location")])
+            .expose_headers([REQUEST_ID.clone(), header::RETRY_AFTER, header::LOCATION])
             .max_age(Duration::from_secs(600)),
     )
 }
@@ -93,4 +108,19 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("a panic without a message");
     ApiError::Internal(format!("handler panicked: {detail}")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_is_a_500_envelope_without_its_message() {
+        let response = panic_response(Box::new("secret detail: db password"));
+        assert_eq!(response.status(), axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains("\"code\":\"internal\""), "{body}");
+        assert!(!body.contains("secret"), "{body}");
+    }
 }

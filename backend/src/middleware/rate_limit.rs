@@ -76,12 +76,11 @@ pub fn client_ip(request: &Request) -> IpAddr {
 }
 
 pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if let Some(limiter) = &state.inner.rate_limiter {
-        if !is_probe(request.uri().path()) {
-            if let Err(retry_after) = limiter.check(client_ip(&request)) {
-                return ApiError::RateLimited { retry_after }.into_response();
-            }
-        }
+    if let Some(limiter) = &state.inner.rate_limiter
+        && !is_probe(request.uri().path())
+        && let Err(retry_after) = limiter.check(client_ip(&request))
+    {
+        return ApiError::RateLimited { retry_after }.into_response();
     }
     next.run(request).await
 }

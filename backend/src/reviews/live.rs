@@ -21,6 +21,23 @@ use super::store::{CHANNEL, Store};
 /// How often versions are polled when no notification can arrive.
 pub const POLL_EVERY: Duration = Duration::from_millis(500);
 
+/// How an instance learns of changes made by other instances.
+#[derive(Debug, Clone, Copy)]
+pub struct Following {
+    /// On PostgreSQL, LISTEN for the NOTIFY every write sends.
+    pub notify: bool,
+    /// Poll the watched reviews' versions this often: always on SQLite or without `notify`,
+    /// and on PostgreSQL while the LISTEN connection is down. `None` never polls (tests use it
+    /// to prove that NOTIFY alone delivers).
+    pub poll: Option<Duration>,
+}
+
+impl Default for Following {
+    fn default() -> Self {
+        Following { notify: true, poll: Some(POLL_EVERY) }
+    }
+}
+
 /// The latest known version of each watched review.
 #[derive(Default)]
 pub struct Hub {
@@ -70,12 +87,17 @@ impl Hub {
 
 /// Starts the task that feeds `hub` with other instances' changes; it ends once `hub` is
 /// dropped (its owner, the service, is gone).
-pub fn spawn_sync(store: Store, hub: &Arc<Hub>) {
+pub fn spawn_sync(store: Store, hub: &Arc<Hub>, following: Following) {
     let hub = Arc::downgrade(hub);
-    match store.postgres().cloned() {
-        Some(pool) => tokio::spawn(listen(store, pool, hub)),
-        None => tokio::spawn(poll_forever(store, hub)),
-    };
+    match (store.postgres().cloned(), following.notify, following.poll) {
+        (Some(pool), true, poll) => {
+            tokio::spawn(listen(store, pool, hub, poll));
+        }
+        (_, _, Some(every)) => {
+            tokio::spawn(poll_forever(store, hub, every));
+        }
+        (_, _, None) => {}
+    }
 }
 
 /// Reads the versions of the watched reviews once and publishes them; `false` once the hub is
@@ -97,27 +119,30 @@ async fn poll_once(store: &Store, hub: &Weak<Hub>) -> bool {
     true
 }
 
-/// SQLite: no notifications between processes, so poll. (One process is the intended
-/// deployment, whose own writes publish directly; this covers a second process on the same
-/// data folder.)
-async fn poll_forever(store: Store, hub: Weak<Hub>) {
+/// SQLite (no notifications between processes), or PostgreSQL without LISTEN. One process
+/// is the intended SQLite deployment, and its own writes publish directly; this covers a second
+/// process on the same data folder.
+async fn poll_forever(store: Store, hub: Weak<Hub>, every: Duration) {
     while poll_once(&store, &hub).await {
-        tokio::time::sleep(POLL_EVERY).await;
+        tokio::time::sleep(every).await;
     }
 }
 
-/// PostgreSQL: LISTEN for changes, and poll while not listening (startup, connection lost).
-async fn listen(store: Store, pool: sqlx::PgPool, hub: Weak<Hub>) {
+/// PostgreSQL: LISTEN for changes; poll while not listening (connection lost or refused).
+async fn listen(store: Store, pool: sqlx::PgPool, hub: Weak<Hub>, poll: Option<Duration>) {
     loop {
         let mut listener = match connect_listener(&pool).await {
             Ok(l) => l,
             Err(e) => {
-                tracing::warn!(error = %e, "cannot LISTEN for review changes; polling every {POLL_EVERY:?}");
+                tracing::warn!(error = %e, "cannot LISTEN for review changes; polling every {poll:?} meanwhile");
                 loop {
-                    if !poll_once(&store, &hub).await {
+                    if poll.is_some() && !poll_once(&store, &hub).await {
                         return;
                     }
-                    tokio::time::sleep(POLL_EVERY).await;
+                    tokio::time::sleep(poll.unwrap_or(POLL_EVERY)).await;
+                    if hub.strong_count() == 0 {
+                        return;
+                    }
                     if let Ok(l) = connect_listener(&pool).await {
                         break l;
                     }

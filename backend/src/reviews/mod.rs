@@ -13,11 +13,13 @@ pub mod store;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use archlens_shared::analysis::{self, MetricsFile, Options, Report};
 use futures_util::Stream;
 use serde_json::{Value, json};
 
+pub use self::live::Following;
 use self::live::Hub;
 use self::model::{MergeSummary, Status, finding_keys, merge, now_ms, rfc3339};
 use self::store::{Analysis, StoredReview, Store, WriteError};
@@ -28,6 +30,8 @@ use crate::error::ApiError;
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_COMMENT_CHARS: usize = 10_000;
 pub const MAX_AUTHOR_CHARS: usize = 100;
+/// Longest the readiness probe waits for the database (a pool retries connecting for longer).
+pub const READY_TIMEOUT: Duration = Duration::from_secs(2);
 /// Most reviews one list request returns.
 pub const MAX_LIST: i64 = 200;
 
@@ -58,10 +62,21 @@ pub struct LiveEvent {
 impl Reviews {
     /// Opens the database (migrating it) and starts following other instances' changes.
     pub async fn open(database: &Database) -> Result<Reviews, String> {
+        Reviews::open_following(database, Following::default()).await
+    }
+
+    /// [`open`](Self::open), choosing how other instances' changes arrive.
+    pub async fn open_following(database: &Database, following: Following) -> Result<Reviews, String> {
         let store = Store::open(database).await?;
         let hub = Arc::new(Hub::default());
-        live::spawn_sync(store.clone(), &hub);
+        live::spawn_sync(store.clone(), &hub, following);
         Ok(Reviews { store, hub })
+    }
+
+    /// Ends the live streams and closes the database connections (SQLite checkpoints its log).
+    pub async fn close(&self) {
+        self.close_streams();
+        self.store.close().await;
     }
 
     /// Ends the live event streams (graceful shutdown waits for open responses to finish).
@@ -69,9 +84,13 @@ impl Reviews {
         self.hub.close();
     }
 
-    /// Whether the database answers (for `/ready`).
+    /// Whether the database answers (for `/ready`), within [`READY_TIMEOUT`].
     pub async fn ready(&self) -> Result<(), String> {
-        self.store.ping().await.map_err(|e| format!("database: {e}"))
+        match tokio::time::timeout(READY_TIMEOUT, self.store.ping()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(format!("database: {e}")),
+            Err(_) => Err(format!("database: no answer within {READY_TIMEOUT:?}")),
+        }
     }
 
     /// Saves a new review of an analysis made by [`prepare`].

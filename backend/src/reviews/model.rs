@@ -193,6 +193,31 @@ mod tests {
     }
 
     #[test]
+    fn finding_keys_name_rule_resource_and_path_and_ignore_lines() {
+        let template = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {Runtime: python3.12, Handler: a.b, Role: r, Code: {ZipFile: x}}\n";
+        let moved = format!("Description: moved down\n\n\n{template}");
+        let options = archlens_shared::analysis::Options::default();
+        let a = archlens_shared::analysis::analyze(template, &options).unwrap();
+        let b = archlens_shared::analysis::analyze(&moved, &options).unwrap();
+        assert!(!a.findings.is_empty());
+        assert_ne!(a.findings[0].line, b.findings[0].line);
+        assert_eq!(finding_keys(&a.findings), finding_keys(&b.findings));
+        let keys = finding_keys(&a.findings);
+        assert!(keys.contains(&"LAMBDA-002:Fn:Resources.Fn.Properties.Timeout".to_string()), "{keys:?}");
+        let unique: HashSet<&String> = keys.iter().collect();
+        assert_eq!(unique.len(), keys.len());
+    }
+
+    #[test]
+    fn repeated_findings_on_one_spot_get_numbered_keys() {
+        let template = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {Runtime: python3.12, Handler: a.b, Role: r, Code: {ZipFile: x}}\n";
+        let report = archlens_shared::analysis::analyze(template, &Default::default()).unwrap();
+        let twice = vec![report.findings[0].clone(), report.findings[0].clone()];
+        let keys = finding_keys(&twice);
+        assert_eq!(keys[1], format!("{}~2", keys[0]));
+    }
+
+    #[test]
     fn review_ids_are_random_128_bit_hex() {
         let a = new_review_id().unwrap();
         let b = new_review_id().unwrap();

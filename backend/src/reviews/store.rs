@@ -357,6 +357,13 @@ impl Store {
         }
     }
 
+    /// Closes every connection; later queries fail.
+    pub async fn close(&self) {
+        on_pool!(&self.pool, |p, _pg| {
+            p.close().await;
+        });
+    }
+
     /// A round trip to the database.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         on_pool!(&self.pool, |p, _pg| {
@@ -590,7 +597,8 @@ impl Store {
         on_pool!(&self.pool, |p, pg| {
             let mut tx = p.begin().await?;
             let version = bump!(tx, id, Some(expected), now);
-            let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM findings WHERE review_id = $1 AND finding_key = $2")
+            let exists: Option<String> =
+                sqlx::query_scalar("SELECT finding_key FROM findings WHERE review_id = $1 AND finding_key = $2")
                 .bind(id)
                 .bind(key)
                 .fetch_optional(&mut *tx)
@@ -699,5 +707,43 @@ impl Store {
             }
             Ok(out)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What makes an acknowledged write durable on SQLite: every connection of the pool logs
+    /// ahead (WAL) and syncs that log on commit (synchronous = FULL, 2).
+    #[tokio::test]
+    async fn sqlite_connections_use_wal_and_sync_on_every_commit() {
+        let dir = std::env::temp_dir().join(format!("archlens-store-pragmas-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = Store::open(&Database::Sqlite { dir: dir.clone() }).await.unwrap();
+        let Pool::Sqlite(pool) = &store.pool else { unreachable!() };
+        // Hold several connections at once so that more than the first one is checked.
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let mut conn = pool.acquire().await.unwrap();
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await.unwrap();
+            let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *conn).await.unwrap();
+            let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await.unwrap();
+            assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
+            held.push(conn);
+        }
+        drop(held);
+        store.close().await;
+        assert!(dir.join(SQLITE_FILE).exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn only_postgres_urls_replace_the_data_folder() {
+        let dir = Path::new("archlens-data");
+        assert!(matches!(Database::from_options(dir, None), Ok(Database::Sqlite { .. })));
+        assert!(matches!(Database::from_options(dir, Some("postgres://u@h/db")), Ok(Database::Postgres { .. })));
+        assert!(matches!(Database::from_options(dir, Some("postgresql://u@h/db")), Ok(Database::Postgres { .. })));
+        assert!(Database::from_options(dir, Some("sqlite://x.db")).is_err());
     }
 }

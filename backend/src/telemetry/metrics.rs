@@ -7,8 +7,8 @@
 //! - `archlens_analysis_errors_total{reason}`: `template`, `timeout`, `busy`, `internal`.
 //!
 //! `route` is the route pattern (`/api/v1/rules/{code}`), never the raw path, so the number of
-//! series stays bounded whatever clients request: `static` for the web app, `unmatched` for
-//! unknown `/api` paths.
+//! series stays bounded whatever clients request: unknown `/api` paths all count under
+//! `/api/{*rest}`, the web app's files under `static`.
 
 use std::sync::Arc;
 use std::time::Instant;

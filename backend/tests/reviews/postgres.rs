@@ -17,7 +17,13 @@ pub struct PgServer {
 /// The newest `/usr/lib/postgresql/*/bin` with a server, or a failure that says what to install.
 fn find_bin() -> PathBuf {
     if let Ok(dir) = std::env::var("ARCHLENS_TEST_PG_BIN") {
-        return PathBuf::from(dir);
+        let bin = PathBuf::from(dir);
+        assert!(
+            bin.join("initdb").exists(),
+            "ARCHLENS_TEST_PG_BIN={} has no initdb (Debian's `postgresql` package puts it in /usr/lib/postgresql/*/bin)",
+            bin.display()
+        );
+        return bin;
     }
     let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
@@ -144,10 +150,17 @@ impl PgServer {
     }
 }
 
+impl PgServer {
+    /// Stops the server at once (as a crash would, without a shutdown checkpoint).
+    pub fn stop(&self) {
+        let _ = self.command("pg_ctl").args(["-D", &self.data(), "-m", "immediate", "-w", "stop"]).output();
+    }
+}
+
 impl Drop for PgServer {
     fn drop(&mut self) {
         if self.port != 0 {
-            let _ = self.command("pg_ctl").args(["-D", &self.data(), "-m", "immediate", "-w", "stop"]).output();
+            self.stop();
         }
         remove(&self.base);
     }

@@ -73,6 +73,12 @@ impl std::fmt::Display for Arch {
     }
 }
 
+/// A duration rounded up to the next whole millisecond, as Lambda bills it. A millionth of a
+/// millisecond of float noise (`12.68 + 295.32` = 308.00000000000006) does not round up.
+pub fn ceil_ms(ms: f64) -> f64 {
+    (ms - 1e-6).ceil().max(0.0)
+}
+
 /// `$1,234.56` for amounts of a cent or more, else up to 3 significant digits (`$0.00000208`).
 pub(crate) fn usd(x: f64) -> String {
     let sign = if x < 0.0 { "-" } else { "" };
@@ -85,10 +91,14 @@ pub(crate) fn usd(x: f64) -> String {
     }
 }
 
-/// `1,234,567` with thousands separators, rounding to `decimals`.
+/// `1,234,567.5` with thousands separators, rounding to at most `decimals` (trailing zeros
+/// dropped: `200.0` -> `200`).
 pub(crate) fn num(x: f64, decimals: usize) -> String {
-    let s = format!("{:.*}", decimals, x.abs());
-    format!("{}{}", if x < 0.0 && s.trim_matches(['0', '.']) != "" { "-" } else { "" }, group(&s))
+    let mut s = format!("{:.*}", decimals, x.abs());
+    if s.contains('.') {
+        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    format!("{}{}", if x < 0.0 && !s.trim_matches(['0', '.']).is_empty() { "-" } else { "" }, group(&s))
 }
 
 fn group(s: &str) -> String {

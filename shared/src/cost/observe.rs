@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::lambda::LambdaUsage;
-use super::{num, Arch};
+use super::{ceil_ms, num, Arch};
 use crate::metrics::{ReportLog, Series};
 
 /// A month, for extrapolating an observed window: 30 days.
@@ -54,7 +54,7 @@ pub fn percentile_nearest_rank(sorted: &[f64], q: f64) -> f64 {
         return f64::NAN;
     }
     let n = sorted.len();
-    let rank = ((q.clamp(0.0, 100.0) / 100.0) * n as f64).ceil() as usize;
+    let rank = (q.clamp(0.0, 100.0) * n as f64 / 100.0).ceil() as usize;
     sorted[rank.clamp(1, n) - 1]
 }
 
@@ -141,11 +141,11 @@ pub fn usage_from_report_log(log: &ReportLog, period_hours_observed: Option<f64>
     }
     let mut notes = Vec::new();
     let durations: Vec<f64> = inv.iter().map(|i| i.duration_ms).collect();
-    let billed: Vec<f64> = inv.iter().map(|i| i.duration_ms.ceil()).collect();
-    let billed_with_init: Vec<f64> = inv.iter().map(|i| (i.duration_ms + i.init_ms.unwrap_or(0.0)).ceil()).collect();
+    let billed: Vec<f64> = inv.iter().map(|i| ceil_ms(i.duration_ms)).collect();
+    let billed_with_init: Vec<f64> = inv.iter().map(|i| ceil_ms(i.duration_ms + i.init_ms.unwrap_or(0.0))).collect();
     let reported: Vec<f64> = inv.iter().map(|i| i.billed_ms).collect();
     let inits: Vec<f64> = inv.iter().filter_map(|i| i.init_ms).collect();
-    let init_billed: Vec<f64> = inv.iter().filter(|i| i.init_ms.is_some()).map(|i| (i.duration_ms + i.init_ms.unwrap_or(0.0)).ceil() - i.duration_ms.ceil()).collect();
+    let init_billed: Vec<f64> = inv.iter().filter(|i| i.init_ms.is_some()).map(|i| ceil_ms(i.duration_ms + i.init_ms.unwrap_or(0.0)) - ceil_ms(i.duration_ms)).collect();
     let used: Vec<f64> = inv.iter().map(|i| i.max_memory_mb).collect();
     let cold_starts = inits.len();
     let some = |v: &[f64]| Distribution::of(v).ok_or_else(|| "no usable values".to_string());
@@ -209,10 +209,10 @@ pub fn usage_from_report_log(log: &ReportLog, period_hours_observed: Option<f64>
     };
     let init_total: f64 = init_billed.iter().sum();
     let init_billed_ms_per_month = requests_per_month.map(|r| init_total / n as f64 * r);
-    if cold_starts > 0 && inv.iter().filter(|i| i.init_ms.is_some()).all(|i| i.billed_ms + 0.5 < (i.duration_ms + i.init_ms.unwrap_or(0.0)).ceil()) {
+    if cold_starts > 0 && inv.iter().filter(|i| i.init_ms.is_some()).all(|i| i.billed_ms + 0.5 < ceil_ms(i.duration_ms + i.init_ms.unwrap_or(0.0))) {
         notes.push("The logged Billed Duration excludes Init Duration (lines from before August 2025); INIT is billed now and is included.".into());
     }
-    if inv.iter().any(|i| i.billed_ms >= 100.0 && i.billed_ms % 100.0 == 0.0 && i.billed_ms - i.duration_ms.ceil() > 1.0 && i.init_ms.is_none()) {
+    if inv.iter().any(|i| i.billed_ms >= 100.0 && i.billed_ms % 100.0 == 0.0 && i.billed_ms - ceil_ms(i.duration_ms) > 1.0 && i.init_ms.is_none()) {
         notes.push("Some lines were billed in 100 ms steps (before December 2020); they are costed with today's 1 ms rounding.".into());
     }
     Ok(Observed {
@@ -277,7 +277,7 @@ pub fn usage_from_series(invocations: &Series, duration_avg: &Series, memory_mb:
         Some("Microseconds") => 0.001,
         Some(other) => return Err(format!("Duration in {other} cannot be read as a time")),
     };
-    if !(memory_mb > 0.0) {
+    if memory_mb.is_nan() || memory_mb <= 0.0 {
         return Err("the memory size must be positive".into());
     }
     let pts = &invocations.points;

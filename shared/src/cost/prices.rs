@@ -186,7 +186,7 @@ fn tier_problems(name: &str, tiers: &[Tier]) -> Vec<String> {
             (Some(_), true) => out.push(format!("{name}: the last tier must have no up_to")),
             (None, false) => out.push(format!("{name} tier {} needs up_to", k + 1)),
             (Some(end), false) => {
-                if !(end > prev_end) {
+                if end.is_nan() || end <= prev_end {
                     out.push(format!("{name} tier {} ends at {end}, not after {prev_end}", k + 1));
                 }
                 prev_end = end;

@@ -116,7 +116,7 @@ pub fn right_size_saving_to(whatif: &WhatIf, target: RightSizeTarget) -> Saving 
         usd(cur.monthly_usd),
         usd(to.monthly_usd),
         usd(delta),
-        pct(delta, cur.monthly_usd),
+        if cur.monthly_usd > 0.0 { format!(", {} %", num(delta / cur.monthly_usd * 100.0, 0)) } else { String::new() },
         num(cur.expected_ms, 0),
         num(to.expected_ms, 0),
         if dt >= 0.0 { "+" } else { "" },

@@ -56,7 +56,9 @@ fn price_file_is_valid_positive_and_arm_is_cheaper() {
 fn broken_price_files_are_refused() {
     let arm_dearer = PRICES_YAML.replace("{ up_to: 7500000000, usd: 0.0000133334 }", "{ up_to: 7500000000, usd: 0.00002 }");
     let e = Prices::parse(&arm_dearer).unwrap_err();
-    assert!(e.contains("arm64 duration tier 1") && e.contains("dearer than the tier before"), "{e}");
+    assert!(e.contains("arm64 duration tier 1 ($0.00002) is not cheaper than x86_64"), "{e}");
+    let rising = PRICES_YAML.replace("{ usd: 0.0000133334 }", "{ usd: 0.00002 }");
+    assert!(Prices::parse(&rising).unwrap_err().contains("x86_64 tier 3 is dearer than the tier before"));
     let negative = PRICES_YAML.replace("requests_usd_per_million: 0.20", "requests_usd_per_million: -0.20");
     assert!(Prices::parse(&negative).unwrap_err().contains("requests_usd_per_million must be a positive number"));
     let unordered = PRICES_YAML.replace("{ up_to: 15000000000, usd: 0.000015 }", "{ up_to: 5000000000, usd: 0.000015 }");
@@ -540,6 +542,17 @@ fn whatif_includes_init_and_free_tier() {
     // per invocation excludes INIT
     close(p512.cost_per_invocation_usd, 0.15 * 0.0000166667 + 0.2e-6);
     assert!(w.assumptions.iter().any(|a| a.contains("500 ms per cold start, about 10,000 cold starts")));
+
+    // With the free tier (400,000 GB-s, 1M requests) everything up to 2,048 MB is free:
+    //   2,048 MB: 1e6 × 2 GB × 0.158 s = 316,000 + INIT 5,000 s × 2 GB = 10,000 -> 326,000 GB-s
+    //   3,008 MB: 1e6 × 2.9375 × 0.158 = 464,125 + 14,687.5 = 478,812.5 -> 78,812.5 × 0.0000166667
+    // so the cheapest is the fastest free size; 1,769 and 2,048 MB tie at 158 ms: 1,769 MB.
+    let w = memory_whatif(200.0, 1024.0, Some(500.0), &LambdaUsage { free_tier: true, ..usage }, prices(), None, None).unwrap();
+    let at = |m: f64| w.points.iter().find(|p| p.memory_mb == m).unwrap().monthly_usd;
+    assert_eq!((at(128.0), at(1024.0), at(2048.0)), (0.0, 0.0, 0.0));
+    close(at(3008.0), (478_812.5 - 400_000.0) * 0.0000166667);
+    assert_eq!(w.cheapest.as_ref().unwrap().memory_mb, 1769.0);
+    assert!(w.assumptions[0].contains("the tiers and the free tier"));
 }
 
 // ---------------------------------------------------------------- savings
@@ -549,9 +562,11 @@ fn arm64_saves_twenty_percent_of_duration() {
     let s = arm64_saving(prices(), &ten_million());
     assert_eq!(s.remedy_id, "lambda-arm64");
     // x86: 600,000 × 0.0000166667 = $10.00002; arm64: 600,000 × 0.0000133334 = $8.00004;
-    // requests $2.00 both: delta = 8.00004 − 10.00002 = −$1.99998 (−20 % of duration)
+    // requests $2.00 both: delta = 8.00004 − 10.00002 = −$1.99998, i.e. 1.99998 / 10.00002
+    // = 19.99976 % of the duration charge (1 − 0.0000133334 / 0.0000166667)
     close(s.monthly_usd_delta, 8.00004 - 10.00002);
-    close(s.monthly_usd_delta / 10.00002, -0.199998);
+    close(s.monthly_usd_delta / 10.00002, 0.0000133334 / 0.0000166667 - 1.0);
+    assert!((s.monthly_usd_delta / 10.00002 + 0.20).abs() < 1e-5);
     assert_eq!(s.latency_ms_delta, Some(0.0));
     assert!(s.explanation.contains("assumed unchanged"), "{}", s.explanation);
     let already = arm64_saving(prices(), &LambdaUsage { architecture: Arch::Arm64, ..ten_million() });
@@ -636,4 +651,5 @@ fn money_formatting() {
     assert_eq!(usd(-25.0), "-$25.00");
     assert_eq!(usd(0.0000166667), "$0.0000167");
     assert_eq!(num(1234567.0, 0), "1,234,567");
+    assert_eq!((num(200.0, 1), num(0.5, 2), num(-1234.26, 1)), ("200".to_string(), "0.5".to_string(), "-1,234.3".to_string()));
 }

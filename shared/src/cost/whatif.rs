@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use super::lambda::{LambdaUsage, monthly_cost};
 use super::prices::Prices;
-use super::{num, usd};
+use super::{ceil_ms, num, usd};
 use crate::metrics::PowerTuning;
 
 /// The memory sizes a what-if evaluates (plus the current size and any Power Tuning sizes).
@@ -308,7 +308,7 @@ pub fn memory_whatif_with(
     let min_ok = min_memory_mb.filter(|m| m.is_finite() && *m > 0.0);
     let point = |m: f64| -> WhatIfPoint {
         let (t, source) = expected(m);
-        let billed = t.ceil();
+        let billed = ceil_ms(t);
         let at_size = LambdaUsage { memory_mb: m, avg_billed_ms: billed, ..usage.clone() };
         WhatIfPoint {
             memory_mb: m,
@@ -344,11 +344,11 @@ pub fn memory_whatif_with(
 
     // The assumptions, in the order a reader needs them.
     assumptions.push(format!(
-        "Prices: {} list prices as of {}, {}: {} per GB-second and {} per million requests; monthly figures apply the tiers{} to this function alone.",
+        "Prices: {} list prices as of {}, {}: ${} per GB-second (first tier) and {} per million requests; monthly figures apply the tiers{} to this function alone.",
         prices.region,
         prices.as_of,
         arch,
-        usd(gb_s),
+        gb_s,
         usd(prices.lambda.requests_usd_per_million),
         if usage.free_tier { " and the free tier" } else { "" }
     ));
@@ -373,10 +373,8 @@ pub fn memory_whatif_with(
             num(model.rms_error_ms.unwrap_or(0.0), 1)
         ));
         assumptions.push("Power Tuning's measured durations are used at the sizes it tested; between and beyond them the fitted model is scaled to meet the nearest measurements.".into());
-        if let Some(t) = measured.iter().find(|(m, _)| *m == observed_memory_mb).map(|p| p.1).or(Some(model.duration_ms(observed_memory_mb) * ratio_at(observed_memory_mb)))
-            && observed_duration_ms > 0.0
-            && ((t - observed_duration_ms) / observed_duration_ms).abs() > 0.25
-        {
+        let t = expected(observed_memory_mb).0;
+        if observed_duration_ms > 0.0 && ((t - observed_duration_ms) / observed_duration_ms).abs() > 0.25 {
             assumptions.push(format!(
                 "Power Tuning's payload takes {} ms at {} MB but the observed average is {} ms: the curve follows Power Tuning, whose payload may not represent production traffic.",
                 num(t, 1),

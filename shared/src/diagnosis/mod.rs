@@ -11,6 +11,7 @@
 //! resource each series is about, [`evaluate`] applies a condition to observations.
 
 pub mod bind;
+pub mod costs;
 pub mod evaluate;
 pub mod observe;
 

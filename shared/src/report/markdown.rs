@@ -68,6 +68,9 @@ pub fn markdown(files: &[FileResult<'_>]) -> String {
                     None => out.push_str(&format!("- `{id}`\n")),
                 }
             }
+            if let Some(i) = &finding.impact {
+                out.push_str(&format!("\n**Impact** — {}: {}\n", super::impact_text(i), esc(&i.explanation)));
+            }
             if let Some(fix) = &finding.fix {
                 out.push_str(&format!("\n**Fix** — {}\n\n```yaml\n{}\n```\n", esc(&fix.description), fix.yaml.trim_end()));
             }

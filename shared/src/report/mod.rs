@@ -64,6 +64,16 @@ pub fn json(files: &[FileResult<'_>]) -> String {
     serde_json::to_string_pretty(&value).expect("json")
 }
 
+/// `saves $12.30/month, 45 ms faster` (or `adds …`).
+pub fn impact_text(i: &crate::analysis::Impact) -> String {
+    let money = if i.monthly_usd_delta <= 0.0 { format!("saves ${:.2}/month", -i.monthly_usd_delta) } else { format!("adds ${:.2}/month", i.monthly_usd_delta) };
+    match i.latency_ms_delta {
+        Some(l) if l < -0.05 => format!("{money}, {:.0} ms faster", -l),
+        Some(l) if l > 0.05 => format!("{money}, {l:.0} ms slower"),
+        _ => money,
+    }
+}
+
 pub fn render(format: Format, files: &[FileResult<'_>]) -> String {
     match format {
         Format::Text => text(files),

@@ -45,6 +45,9 @@ pub fn text(files: &[FileResult<'_>]) -> String {
                         out.push_str(&format!("  evidence: {e}\n"));
                     }
                     out.push_str(&format!("  remedies: {}\n", f.remedies.join(", ")));
+                    if let Some(i) = &f.impact {
+                        out.push_str(&format!("  impact: {} ({})\n", super::impact_text(i), i.explanation));
+                    }
                     if let Some(fix) = &f.fix {
                         out.push_str(&format!("  fix: {}\n", fix.description));
                         for l in fix.yaml.lines() {
