@@ -25,6 +25,7 @@ async fn screenshot(c: &Client, name: &str) {
 
 /// Sets the textarea's value as a paste would and lets Leptos see the input event.
 async fn paste(c: &Client, text: &str) {
+    wait_css(c, "[data-testid=template-input]").await;
     c.execute(
         "const t = document.querySelector('[data-testid=template-input]'); t.value = arguments[0]; t.dispatchEvent(new Event('input', {bubbles: true}));",
         vec![serde_json::Value::String(text.to_string())],
@@ -82,6 +83,7 @@ async fn paste_analyze_and_filter_by_clicking_a_diagram_node() {
 
     // Clicking a node filters the findings to that resource.
     let node = c.find(Locator::Css("[data-testid=diagram-node][data-resource=GetOrderFunction]")).await.unwrap();
+    c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&node).unwrap()]).await.unwrap();
     node.click().await.unwrap();
     wait_css(c, "[data-testid=resource-filter]").await;
     let shown = c.find_all(Locator::Css("[data-testid=finding]")).await.unwrap();
@@ -143,5 +145,40 @@ async fn upload_a_file_and_measure_load_size_and_analysis_time() {
     let ms: f64 = elapsed.split_whitespace().nth(2).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{elapsed}"));
     println!("browser: initial load {:.0} KB transferred; {} analysed in {ms} ms", transferred / 1024.0, largest.display());
     assert!(ms < 200.0, "{} took {ms} ms in the browser", largest.display());
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_files_add_evidence_costs_and_the_whatif_chart() {
+    let addr = start_server();
+    let browser = Browser::start(1280, 900).await;
+    let c = &browser.client;
+    c.goto(&format!("http://{addr}/")).await.unwrap();
+    let template = std::fs::read_to_string(root().join("frontend/samples/orders-api.yaml")).unwrap();
+    paste(c, &template).await;
+    wait_css(c, "[data-testid=analyze-button]").await.click().await.unwrap();
+    wait_css(c, "[data-testid=finding]").await;
+    let log = root().join("tests/fixtures/get-order-report-lines.txt");
+    c.find(Locator::Css("[data-testid=metrics-file]")).await.unwrap().send_keys(log.to_str().unwrap()).await.unwrap();
+    wait_css(c, "[data-testid=metrics-entry]").await;
+    // The log names no function: bind it to GetOrderFunction as a user would.
+    c.execute(
+        "const s = document.querySelector('[data-testid=metrics-entry] select'); s.value = 'GetOrderFunction'; s.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    wait_css(c, "[data-testid=whatif]").await;
+    let cold = wait_css(c, "[data-testid=finding][data-resource=GetOrderFunction]").await;
+    let _ = cold;
+    let findings = c.find_all(Locator::Css("[data-testid=finding][data-resource=GetOrderFunction]")).await.unwrap();
+    let mut evidence = false;
+    for f in &findings {
+        if f.text().await.unwrap().contains("Metrics confirm") {
+            evidence = true;
+        }
+    }
+    assert!(evidence, "a template finding about GetOrderFunction gained the metrics' evidence");
+    screenshot(c, "metrics.png").await;
     browser.close().await;
 }

@@ -131,6 +131,13 @@ fn metrics_files_bind_and_show_symptoms_with_evidence() {
     assert!(!cold["chain"].as_array().unwrap().is_empty());
     let (_, text, _) = archlens(&["analyze", template.to_str().unwrap(), "--metrics", &arg]);
     assert!(text.contains("evidence: AWS/Lambda/InitDuration"), "{text}");
+    assert!(text.contains("Lambda cost from REPORT lines") && text.contains("GetOrderFunction (x86_64, 128 MB): 30 invocations observed"), "{text}");
+    let (_, md, _) = archlens(&["analyze", template.to_str().unwrap(), "--metrics", &arg, "--format", "markdown"]);
+    assert!(md.contains("**Lambda cost from REPORT lines**") && md.contains("InitDuration"), "{md}");
+    let (_, sarif, _) = archlens(&["analyze", template.to_str().unwrap(), "--metrics", &arg, "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    assert!(sarif["runs"][0]["properties"]["archlens/costs"].is_object());
+    assert!(sarif["runs"][0]["results"].as_array().unwrap().iter().any(|r| r["properties"]["symptoms"].as_array().unwrap().iter().any(|s| s == "lambda-cold-starts")));
     let broken = tmp("broken.json", "{\"MetricDataResults\": [");
     let (code, _, err) = archlens(&["analyze", template.to_str().unwrap(), "--metrics", broken.to_str().unwrap()]);
     assert_eq!(code, 0, "a broken metrics file does not stop the analysis");

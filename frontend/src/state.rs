@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use archlens_shared::analysis::{self, Options, Report};
+use archlens_shared::analysis::{self, MetricsFile, Options, Report};
 use archlens_shared::explore::Filter;
 use archlens_shared::template::TemplateError;
 use leptos::prelude::*;
@@ -20,6 +20,8 @@ pub struct Session {
     /// Line highlighted in the template view.
     pub selected_line: RwSignal<Option<u32>>,
     pub group_by_remedy: RwSignal<bool>,
+    /// Metrics snapshots added by the user, each optionally bound to a resource.
+    pub metrics: RwSignal<Vec<MetricsFile>>,
 }
 
 impl Session {
@@ -33,6 +35,7 @@ impl Session {
             filter: RwSignal::new(Filter::default()),
             selected_line: RwSignal::new(None),
             group_by_remedy: RwSignal::new(false),
+            metrics: RwSignal::new(Vec::new()),
         }
     }
 
@@ -40,7 +43,8 @@ impl Session {
     pub fn analyze(&self) {
         let text = self.text.get_untracked();
         let started = crate::util::now_ms();
-        let outcome = analysis::analyze(&text, &Options::default());
+        let options = Options { metrics: self.metrics.get_untracked(), ..Default::default() };
+        let outcome = analysis::analyze(&text, &options);
         self.elapsed_ms.set(Some(crate::util::now_ms() - started));
         self.filter.set(Filter::default());
         self.selected_line.set(None);

@@ -26,7 +26,8 @@ pub fn init(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
-        LogFormat::Text => builder.init(),
+        // Colours only for a person at a terminal, not in files or collectors.
+        LogFormat::Text => builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())).init(),
         LogFormat::Json => builder.json().with_current_span(false).with_span_list(true).init(),
     }
 }

@@ -113,7 +113,7 @@ pub fn Diagram() -> impl IntoView {
         session.report.with(|r| {
             r.as_ref().map(|r| {
                 let arch = archlens_shared::architecture::Architecture { resources: r.resources.clone(), edges: r.edges.clone() };
-                (layout(&arch), badges(r))
+                (layout(&arch), badges(r), r.metrics.overlay.clone())
             })
         })
     });
@@ -137,7 +137,7 @@ pub fn Diagram() -> impl IntoView {
                     <button class="button small secondary" title="Zoom out" aria-label="Zoom out" on:click=move |_| scale.update(|s| *s = (*s / 1.2).max(0.2))>"−"</button>
                     <button class="button small secondary" on:click=move |_| { scale.set(1.0); offset.set((0.0, 0.0)); }>"Reset"</button>
                     <button class="button small secondary" data-testid="export-svg" on:click=move |_| { if let Some(svg) = svg_text() { download("architecture.svg", "image/svg+xml", &svg) } }>"SVG"</button>
-                    <button class="button small secondary" data-testid="export-png" on:click=move |_| { if let Some((l, _)) = laid_out.get() { export_png(l.width, l.height) } }>"PNG"</button>
+                    <button class="button small secondary" data-testid="export-png" on:click=move |_| { if let Some((l, _, _)) = laid_out.get() { export_png(l.width, l.height) } }>"PNG"</button>
                 </div>
             </div>
             <div
@@ -155,7 +155,7 @@ pub fn Diagram() -> impl IntoView {
                 on:pointerup=move |_| drag.set(None)
                 on:pointerleave=move |_| drag.set(None)
             >
-                {move || laid_out.get().map(|(l, badges)| render(l, badges, session, hovered, scale, offset, show_refs))}
+                {move || laid_out.get().map(|(l, badges, overlay)| render(l, badges, overlay, session, hovered, scale, offset, show_refs))}
             </div>
             <div class="legend" aria-label="Legend">
                 {EDGE_KINDS.into_iter().map(|k| view! {
@@ -170,9 +170,11 @@ pub fn Diagram() -> impl IntoView {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn render(
     l: Layout,
     badges: BTreeMap<String, (archlens_shared::rules::Severity, usize)>,
+    overlay: BTreeMap<String, Vec<String>>,
     session: Session,
     hovered: RwSignal<Option<String>>,
     scale: RwSignal<f64>,
@@ -234,6 +236,7 @@ fn render(
                     let id_sel = n.id.clone();
                     let id_dim = n.id.clone();
                     let badge = badges.get(&n.id).copied();
+                    let measured = overlay.get(&n.id).cloned();
                     let type_short = n.type_name.trim_start_matches("AWS::").to_string();
                     let title = format!("{} ({})", n.id, n.type_name);
                     view! {
@@ -260,7 +263,8 @@ fn render(
                                 }
                             }
                         >
-                            <title>{title.clone()}</title>
+                            <title>{match &measured { Some(s) => format!("{title} — metrics show: {}", s.join(", ")), None => title.clone() }}</title>
+                            {measured.as_ref().map(|_| view! { <rect class="measured" x="-4" y="-4" width=format!("{:.0}", n.w + 8.0) height=format!("{:.0}", n.h + 8.0) rx="11"></rect> })}
                             <rect class="box" width=format!("{:.0}", n.w) height=format!("{:.0}", n.h) rx="8"></rect>
                             <rect width="6" height=format!("{:.0}", n.h) rx="3" fill=color></rect>
                             <circle cx="28" cy=format!("{:.0}", n.h / 2.0) r="14" fill=color></circle>

@@ -119,6 +119,7 @@ fn FindingCard(finding: Finding, report: Arc<Report>) -> impl IntoView {
                 <button class="link line-link" title="Show in template" on:click=move |_| session.selected_line.set(Some(line))>
                     {format!("line {line}")}
                 </button>
+                {finding.impact.as_ref().filter(|i| i.monthly_usd_delta < 0.0).map(|i| view! { <span class="saving-tag">{format!("−${:.2}/mo", -i.monthly_usd_delta)}</span> })}
                 <span class="pillar-tag">{finding.pillar.as_str()}</span>
             </header>
             <p class="message">{finding.message.clone()}</p>
@@ -132,6 +133,9 @@ fn FindingCard(finding: Finding, report: Arc<Report>) -> impl IntoView {
             <Show when=move || open.get()>
                 {
                     let evidence = finding.evidence.clone();
+                    let sparks = finding.sparks.clone();
+                    let impact = finding.impact.clone();
+                    let notes = finding.remedy_notes.clone();
                     let fix = fix.clone();
                     let remedy_details = remedy_details.clone();
                     view! {
@@ -142,6 +146,16 @@ fn FindingCard(finding: Finding, report: Arc<Report>) -> impl IntoView {
                                     <ul>{evidence.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
                                 </div>
                             })}
+                            {(!sparks.is_empty()).then(|| view! {
+                                <div class="sparks">{sparks.into_iter().map(|s| view! { <crate::components::charts::Sparkline spark=s/> }).collect_view()}</div>
+                            })}
+                            {impact.map(|i| view! {
+                                <div class="impact" data-testid="impact">
+                                    <h4>"Effect"</h4>
+                                    <p><strong>{archlens_shared::report::impact_text(&i)}</strong>{format!(" — {}", i.explanation)}</p>
+                                </div>
+                            })}
+                            {(!notes.is_empty()).then(|| view! { <ul class="small muted">{notes.into_iter().map(|(id, n)| view! { <li>{format!("{id}: {n}")}</li> }).collect_view()}</ul> })}
                             {fix.map(|fix| {
                                 let yaml = fix.yaml.clone();
                                 view! {

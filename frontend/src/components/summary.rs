@@ -43,6 +43,30 @@ pub fn Summary() -> impl IntoView {
                     <div class="muted small">
                         {format!("{} resources · {} connections{}", report.resources.len(), report.edges.len(), if report.template.is_sam { " · SAM" } else { "" })}
                     </div>
+                    {
+                        let savings: f64 = report.findings.iter().filter_map(|f| f.impact.as_ref()).map(|i| i.monthly_usd_delta).filter(|d| *d < 0.0).sum();
+                        (savings < 0.0).then(|| view! { <div class="savings" data-testid="savings">{format!("Estimated savings: ${:.2}/month", -savings)}</div> })
+                    }
+                    <div class="exports">
+                        <span class="muted small">"Export:"</span>
+                        {[("JSON", "json"), ("SARIF", "sarif"), ("Markdown", "md")].into_iter().map(|(label, ext)| {
+                            let report = report.clone();
+                            view! {
+                                <button class="link small" data-testid=format!("export-{ext}") on:click=move |_| {
+                                    let text = session.text.get_untracked();
+                                    let name = session.file_name.get_untracked();
+                                    let files = [archlens_shared::report::FileResult { path: &name, source: &text, outcome: Ok((*report).clone()) }];
+                                    let (body, mime) = match ext {
+                                        "json" => (archlens_shared::report::json(&files), "application/json"),
+                                        "sarif" => (archlens_shared::report::sarif(&files), "application/sarif+json"),
+                                        _ => (archlens_shared::report::markdown(&files), "text/markdown"),
+                                    };
+                                    crate::util::download(&format!("archlens-report.{ext}"), mime, &body);
+                                }>{label}</button>
+                            }
+                        }).collect_view()}
+                        <button class="link small" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>"Print"</button>
+                    </div>
                 </div>
                 <div class="card stat-card">
                     <div class="stat-title">"By pillar"</div>

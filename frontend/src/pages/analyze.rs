@@ -6,7 +6,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use crate::components::diagram::Diagram;
+use crate::components::charts::WhatIfChart;
 use crate::components::findings::Findings;
+use crate::components::metrics_panel::MetricsPanel;
 use crate::components::summary::Summary;
 use crate::components::template_view::TemplateView;
 use crate::samples::SAMPLES;
@@ -117,6 +119,7 @@ pub fn AnalyzePage(embed: bool) -> impl IntoView {
                         {move || session.elapsed_ms.get().map(|ms| format!("analysed in {ms:.1} ms, in this tab"))}
                     </span>
                 </div>
+                <MetricsPanel/>
                 {move || {
                     session
                         .error
@@ -134,6 +137,15 @@ pub fn AnalyzePage(embed: bool) -> impl IntoView {
             <Show when=has_report>
                 <Summary/>
                 <Diagram/>
+                {move || session.report.with(|r| r.as_ref().filter(|r| !r.costs.is_empty()).map(|r| {
+                    let charts = r.costs.iter().filter_map(|(id, c)| c.whatif.clone().map(|w| (id.clone(), w))).collect::<Vec<_>>();
+                    view! {
+                        <section class="card" aria-label="Memory what-if">
+                            <div class="card-head"><h2>"Lambda cost and memory"</h2><span class="muted small">{format!("prices {} {}", r.costs.values().next().map(|c| c.region.clone()).unwrap_or_default(), r.costs.values().next().map(|c| c.prices_as_of.clone()).unwrap_or_default())}</span></div>
+                            {charts.into_iter().map(|(id, w)| view! { <WhatIfChart function=id whatif=w/> }).collect_view()}
+                        </section>
+                    }
+                }))}
                 <div class="workbench">
                     <Findings/>
                     <TemplateView/>

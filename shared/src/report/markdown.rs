@@ -39,10 +39,14 @@ pub fn markdown(files: &[FileResult<'_>]) -> String {
     }
     for f in files {
         let Ok(report) = &f.outcome else { continue };
-        if report.findings.is_empty() {
+        if report.findings.is_empty() && report.costs.is_empty() {
             continue;
         }
         out.push_str(&format!("\n### `{}`\n", esc(f.path)));
+        if !report.costs.is_empty() {
+            out.push_str("\n**Lambda cost from REPORT lines**\n\n");
+            out.push_str(&super::costs_text(report, "- "));
+        }
         for finding in &report.findings {
             let resource = finding.resource.as_deref().map(|r| format!(" · `{r}`")).unwrap_or_default();
             out.push_str(&format!(

@@ -64,6 +64,36 @@ pub fn json(files: &[FileResult<'_>]) -> String {
     serde_json::to_string_pretty(&value).expect("json")
 }
 
+/// The cost section of text and Markdown reports: per function, what the REPORT lines cost
+/// a month and what the memory what-if suggests, with the model's assumptions.
+pub fn costs_text(report: &Report, bullet: &str) -> String {
+    let mut out = String::new();
+    for (id, c) in &report.costs {
+        let o = &c.observed;
+        out.push_str(&format!(
+            "{bullet}{id} ({}, {:.0} MB): {} invocations observed, {:.1} % cold starts, duration p50 {:.0} ms / p95 {:.0} ms / p99 {:.0} ms, max memory used {:.0} MB\n",
+            c.architecture, o.memory_mb, o.invocations, o.cold_start_share * 100.0, o.duration_ms.p50, o.duration_ms.p95, o.duration_ms.p99, o.max_memory_used_mb
+        ));
+        if let Some(m) = &c.monthly {
+            out.push_str(&format!(
+                "{bullet}  monthly: ${:.2} (compute ${:.2}, INIT ${:.2}, requests ${:.2}) at {} prices of {}\n",
+                m.total_usd, m.compute_usd, m.init_usd, m.requests_usd, c.region, c.prices_as_of
+            ));
+        }
+        if let Some(w) = &c.whatif {
+            let p = |x: &Option<crate::cost::WhatIfPoint>| x.as_ref().map_or("-".to_string(), |p| format!("{:.0} MB ({:.0} ms, ${:.2}/month)", p.memory_mb, p.expected_ms, p.monthly_usd));
+            out.push_str(&format!(
+                "{bullet}  memory what-if: now {:.0} MB (${:.2}/month); cheapest {}; balanced {}; fastest {}\n",
+                w.current.memory_mb, w.current.monthly_usd, p(&w.cheapest), p(&w.balanced), p(&w.fastest)
+            ));
+            for a in &w.assumptions {
+                out.push_str(&format!("{bullet}  assumption: {a}\n"));
+            }
+        }
+    }
+    out
+}
+
 /// `saves $12.30/month, 45 ms faster` (or `adds …`).
 pub fn impact_text(i: &crate::analysis::Impact) -> String {
     let money = if i.monthly_usd_delta <= 0.0 { format!("saves ${:.2}/month", -i.monthly_usd_delta) } else { format!("adds ${:.2}/month", i.monthly_usd_delta) };

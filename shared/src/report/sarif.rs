@@ -117,6 +117,16 @@ pub fn sarif(files: &[FileResult<'_>]) -> String {
         .results(results)
         .column_kind(serde_json::json!("unicodeCodePoints"))
         .build();
+    // Costs and what-if per function ride along as run properties (SARIF has no slot for them).
+    let costs: serde_json::Map<String, serde_json::Value> = files
+        .iter()
+        .filter_map(|f| f.outcome.as_ref().ok().map(|r| (f.path, r)))
+        .filter(|(_, r)| !r.costs.is_empty())
+        .map(|(p, r)| (p.to_string(), serde_json::to_value(&r.costs).expect("costs serialize")))
+        .collect();
+    if !costs.is_empty() {
+        run.properties = Some(properties(&[("archlens/costs", serde_json::Value::Object(costs))]));
+    }
     if !notifications.is_empty() {
         run.invocations = Some(vec![
             serde_json::from_value(serde_json::json!({

@@ -56,6 +56,9 @@ pub fn text(files: &[FileResult<'_>]) -> String {
                     }
                     out.push('\n');
                 }
+                if !report.costs.is_empty() {
+                    out.push_str(&format!("{}: Lambda cost from REPORT lines\n{}\n", file.path, super::costs_text(report, "  ")));
+                }
                 totals[0] += report.summary.high;
                 totals[1] += report.summary.medium;
                 totals[2] += report.summary.low;
