@@ -3,6 +3,10 @@
 
 use std::process::ExitCode;
 
+/// Analysis allocates many small nodes; mimalloc roughly halves their cost against glibc's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use archlens::cli::{Cli, Command};
 use clap::Parser;
 

@@ -124,6 +124,24 @@ impl PartialSchema for ReportSchema {
                 ("findings", array(reference("Finding"), "Most severe first, then by line."), true),
                 ("metrics", reference("MetricsReport"), true),
                 (
+                    "costs",
+                    map(
+                        object(
+                            "What a function's REPORT lines say it costs, and what other memory sizes would.",
+                            &[
+                                ("observed", any("Invocations, durations and memory seen."), true),
+                                ("architecture", string("`x86_64` or `arm64`."), true),
+                                ("monthly", any("Monthly cost at the observed rate."), false),
+                                ("whatif", any("Cost and duration at other memory sizes."), false),
+                                ("prices_as_of", string("Date of the prices used."), true),
+                                ("region", string("Region of the prices used."), true),
+                            ],
+                        ),
+                        "Per function with Lambda REPORT lines (absent without any).",
+                    ),
+                    false,
+                ),
+                (
                     "summary",
                     object(
                         "Findings per severity and per pillar.",

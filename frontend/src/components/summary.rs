@@ -76,11 +76,11 @@ pub fn Summary() -> impl IntoView {
                             .map(|p| {
                                 let n = s.by_pillar.get(p.as_str()).copied().unwrap_or(0);
                                 let total = report.findings.len().max(1);
-                                let width = format!("width:{}%", n * 100 / total);
+                                let pct = (n * 100 / total) as f64;
                                 view! {
                                     <button class="pillar-row" on:click=move |_| session.filter.update(|f| f.pillar = if f.pillar == Some(p) { None } else { Some(p) })>
                                         <span class="pillar-name">{p.as_str()}</span>
-                                        <span class="bar"><span class=format!("fill pillar-{}", p.as_str()) style=width></span></span>
+                                        <svg class="bar" viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true"><rect class="track" width="100" height="8" rx="4"></rect><rect class=format!("fill pillar-{}", p.as_str()) width=format!("{pct:.1}") height="8" rx="4"></rect></svg>
                                         <span class="n">{n}</span>
                                     </button>
                                 }

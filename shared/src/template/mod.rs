@@ -140,7 +140,7 @@ impl Template {
                 "not a CloudFormation template: it has no `Resources` section",
             ));
         };
-        let Some(resource_entries) = resources_node.as_map() else {
+        if resources_node.as_map().is_none() {
             return Err(not_template(
                 res_key.span.start,
                 "`Resources` must be a mapping of logical ids to resources",
@@ -178,8 +178,22 @@ impl Template {
             value: Value::Map(Vec::new()),
             span: yaml::Span { start: pos, end: pos },
         };
+        // Move the resources out of the tree instead of copying them: the properties are most
+        // of a template, and copying them was the largest cost of reading one.
+        let mut root = root;
+        let resource_entries: Vec<(Key, Node)> = match &mut root.value {
+            Value::Map(entries) => entries
+                .iter_mut()
+                .find(|(k, _)| k.name == "Resources")
+                .map(|(_, v)| match &mut v.value {
+                    Value::Map(m) => std::mem::take(m),
+                    _ => Vec::new(),
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         let mut resources = Vec::with_capacity(resource_entries.len());
-        for (key, body) in resource_entries {
+        for (key, mut body) in resource_entries {
             // `Fn::ForEach::Loop` entries (LanguageExtensions) and malformed entries are kept
             // as generic resources so that nothing is silently lost.
             let type_name = body
@@ -193,17 +207,25 @@ impl Template {
                         "Unknown".to_string()
                     }
                 });
-            let properties = match body.get("Properties") {
-                Some(p) if p.as_map().is_some() => p.clone(),
+            let condition = body.get("Condition").and_then(Node::as_str).map(String::from);
+            let mut take = |name: &str| -> Option<Node> {
+                match &mut body.value {
+                    Value::Map(entries) => entries.iter().position(|(k, _)| k.name == name).map(|i| entries.swap_remove(i).1),
+                    _ => None,
+                }
+            };
+            let properties = match take("Properties") {
+                Some(p) if p.as_map().is_some() => p,
                 _ => empty_map(key.span.start),
             };
+            let metadata = take("Metadata");
             resources.push(Resource {
                 id: key.name.clone(),
                 type_name,
                 pos: key.span.start,
                 properties,
-                metadata: body.get("Metadata").cloned(),
-                condition: body.get("Condition").and_then(Node::as_str).map(String::from),
+                metadata,
+                condition,
                 implicit: false,
             });
         }
