@@ -234,3 +234,33 @@ Resources:
         assert!(over.impact.as_ref().unwrap().monthly_usd_delta < 0.0);
     }
 }
+
+#[test]
+fn a_growing_backlog_on_a_queue_whose_consumer_cannot_scale_says_so() {
+    let template = "
+Resources:
+  Jobs: {Type: AWS::SQS::Queue}
+  Cluster: {Type: AWS::ECS::Cluster}
+  TaskRole:
+    Type: AWS::IAM::Role
+    Properties:
+      Policies:
+        - PolicyDocument:
+            Statement: [{Effect: Allow, Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'], Resource: !GetAtt Jobs.Arn}]
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties: {TaskRoleArn: !GetAtt TaskRole.Arn}
+  Worker:
+    Type: AWS::ECS::Service
+    Properties: {Cluster: !Ref Cluster, TaskDefinition: !Ref Task, DesiredCount: 2}
+";
+    let mut csv = String::from("timestamp,namespace,metric,dimension_name,dimension_value,statistic,value,unit\n");
+    for i in 0..12 {
+        csv.push_str(&format!("{},AWS/SQS,ApproximateAgeOfOldestMessage,QueueName,prod-Jobs-1A,Maximum,{},Seconds\n", 1_700_000_000 + i * 300, 60 + i * 120));
+    }
+    let report = analyze_with(template, "sqs.csv", &csv, None);
+    let backlog = report.findings.iter().find(|f| f.resource.as_deref() == Some("Jobs") && f.symptoms.iter().any(|s| s == "queue-backlog"));
+    let Some(backlog) = backlog else { panic!("{:#?}", report.findings.iter().map(|f| (&f.rule, &f.resource)).collect::<Vec<_>>()) };
+    assert_eq!(backlog.remedies[0], "sqs-backlog-scaling");
+    assert!(backlog.remedy_notes.iter().any(|(id, n)| id == "sqs-backlog-scaling" && n.contains("Worker runs a fixed number of tasks")), "{:?}", backlog.remedy_notes);
+}

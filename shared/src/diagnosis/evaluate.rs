@@ -252,6 +252,7 @@ pub fn remedies_for(ctx: &Ctx<'_>, symptom: &Symptom, resource: Option<&str>, ar
         }
     }
     let function = res.filter(|r| r.is_function()).map(|r| (r, ctx.function(r)));
+    let consumers = res.map(|r| queue_consumers(ctx, &r.id, arch)).unwrap_or_default();
     let mut out = Vec::new();
     for rr in &symptom.remedies {
         let Some(remedy) = ctx.kb.remedy(&rr.id) else { continue };
@@ -278,7 +279,62 @@ pub fn remedies_for(ctx: &Ctx<'_>, symptom: &Symptom, resource: Option<&str>, ar
                 _ => {}
             }
         }
+        if rr.id == "sqs-backlog-scaling" || rr.id == "lambda-reserved-concurrency" || rr.id == "ecs-right-size-autoscale" {
+            let capped: Vec<&String> = consumers.iter().filter(|(_, c)| c.is_some()).map(|(_, c)| c.as_ref().unwrap()).collect();
+            if !capped.is_empty() {
+                note = Some(capped.iter().map(|c| c.as_str()).collect::<Vec<_>>().join("; "));
+            }
+        }
         out.push((rr.id.clone(), note));
+    }
+    // A backlog whose consumer cannot scale: the scaling remedy is the one that fits first.
+    if consumers.iter().any(|(_, c)| c.is_some()) {
+        if let Some(i) = out.iter().position(|(id, _)| id == "sqs-backlog-scaling") {
+            let first = out.remove(i);
+            out.insert(0, first);
+        }
+    }
+    out
+}
+
+/// Who consumes a queue, and why each cannot scale with the backlog (`None` when it can).
+fn queue_consumers(ctx: &Ctx<'_>, queue: &str, arch: &Architecture) -> Vec<(String, Option<String>)> {
+    use crate::architecture::EdgeKind;
+    if ctx.type_of(queue) != "AWS::SQS::Queue" {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for e in arch.edges_to(queue).filter(|e| e.kind == EdgeKind::Reads).chain(arch.edges_from(queue).filter(|e| e.kind == EdgeKind::Triggers)) {
+        let direct = if e.to == queue { &e.from } else { &e.to };
+        // A task definition reads through its task role; the service running it is the consumer.
+        let services: Vec<&String> = if ctx.type_of(direct) == "AWS::ECS::TaskDefinition" {
+            arch.edges_to(direct).filter(|s| s.kind == EdgeKind::Contains && ctx.type_of(&s.from) == "AWS::ECS::Service").map(|s| &s.from).collect()
+        } else {
+            vec![direct]
+        };
+        for consumer in services {
+        let Some(r) = ctx.template.resource(consumer) else { continue };
+        let reason = match r.type_name.as_str() {
+            "AWS::Lambda::Function" | "AWS::Serverless::Function" => match ctx.num(r, &["ReservedConcurrentExecutions"]) {
+                crate::rules::Prop::Known(n, _) => Some(format!("{consumer} is capped at {} concurrent executions (ReservedConcurrentExecutions)", crate::rules::ctx::fmt_num(n))),
+                _ => None,
+            },
+            "AWS::ECS::Service" => {
+                let scaled = ctx.template.resources_of_type(&["AWS::ApplicationAutoScaling::ScalableTarget"]).any(|t| {
+                    let mut refs = Vec::new();
+                    if let Some(id) = t.prop("ResourceId") {
+                        crate::template::resolve::references(id, &mut refs);
+                    }
+                    refs.iter().any(|(id, _)| id == consumer)
+                });
+                (!scaled).then(|| format!("{consumer} runs a fixed number of tasks (no Application Auto Scaling target)"))
+            }
+            _ => None,
+        };
+        if !out.iter().any(|(c, _): &(String, Option<String>)| c == consumer) {
+            out.push((consumer.clone(), reason));
+        }
+        }
     }
     out
 }

@@ -237,7 +237,16 @@ fn finding(
 /// problem is reported once: the template finding keeps its line and fix and gains the numbers.
 pub fn merge(template_findings: &mut Vec<Finding>, metric_findings: Vec<Finding>) {
     for mf in metric_findings {
-        let target = template_findings.iter_mut().filter(|tf| tf.resource.is_some() && tf.resource == mf.resource && !tf.rule.starts_with("METRICS-")).find(|tf| tf.remedies.iter().any(|r| mf.remedies.contains(r)));
+        // Same problem when both lead with the same remedy, or each leads with one the other
+        // recommends too; merely sharing a secondary remedy is a different problem.
+        let same_problem = |tf: &Finding| match (tf.remedies.first(), mf.remedies.first()) {
+            (Some(t), Some(m)) => t == m || (tf.remedies.contains(m) && mf.remedies.contains(t)),
+            _ => false,
+        };
+        let target = template_findings
+            .iter_mut()
+            .filter(|tf| tf.resource.is_some() && tf.resource == mf.resource && !tf.rule.starts_with("METRICS-"))
+            .find(|tf| same_problem(tf));
         match target {
             Some(tf) => {
                 tf.severity = tf.severity.max(mf.severity);
