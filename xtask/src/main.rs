@@ -4,7 +4,8 @@
 //!   downloaded tools), names the outputs by content hash, precompresses them (br, gzip) and
 //!   writes `frontend/dist/`, where `archlens serve` finds them.
 //! - `serve [ARGS…]`: `build`, then `archlens serve ARGS…` (release build).
-//! - `test [ARGS…]`: `build`, then every test of the workspace (`cargo test --workspace`).
+//! - `test [ARGS…]`: `build`, then every test (`cargo test`: the default members, i.e. all
+//!   crates but the wasm-only frontend, whose logic lives in `shared` and is tested there).
 //!
 //! Each task first installs what rustup can install (the wasm32 target).
 
@@ -193,7 +194,7 @@ fn serve(args: &[String]) -> Result<()> {
 
 fn test(args: &[String]) -> Result<()> {
     let mut cmd = cargo();
-    cmd.args(["test", "--workspace"]);
+    cmd.arg("test");
     cmd.args(args);
     run(cmd)
 }
