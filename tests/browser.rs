@@ -34,6 +34,19 @@ async fn paste(c: &Client, text: &str) {
     .unwrap();
 }
 
+/// A browser on the real app with the orders sample pasted and analysed.
+async fn open_with_the_orders_sample() -> (Browser, String) {
+    let addr = start_server();
+    let browser = Browser::start(1280, 900).await;
+    let c = &browser.client;
+    c.goto(&format!("http://{addr}/")).await.unwrap();
+    let template = std::fs::read_to_string(root().join("frontend/samples/orders-api.yaml")).unwrap();
+    paste(c, &template).await;
+    wait_css(c, "[data-testid=analyze-button]").await.click().await.unwrap();
+    wait_css(c, "[data-testid=finding]").await;
+    (browser, template)
+}
+
 async fn attr(e: &fantoccini::elements::Element, name: &str) -> String {
     e.attr(name).await.unwrap().unwrap_or_default()
 }
@@ -55,14 +68,8 @@ async fn the_leptos_app_renders_in_chromium() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paste_analyze_and_filter_by_clicking_a_diagram_node() {
-    let addr = start_server();
-    let browser = Browser::start(1280, 900).await;
+    let (browser, template) = open_with_the_orders_sample().await;
     let c = &browser.client;
-    c.goto(&format!("http://{addr}/")).await.unwrap();
-    let template = std::fs::read_to_string(root().join("frontend/samples/orders-api.yaml")).unwrap();
-    paste(c, &template).await;
-    wait_css(c, "[data-testid=analyze-button]").await.click().await.unwrap();
-    wait_css(c, "[data-testid=finding]").await;
 
     // The page shows what the engine finds, with the hooks other tools rely on.
     let expected = archlens_shared::analysis::analyze(&template, &Default::default()).unwrap();
@@ -150,14 +157,8 @@ async fn upload_a_file_and_measure_load_size_and_analysis_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_files_add_evidence_costs_and_the_whatif_chart() {
-    let addr = start_server();
-    let browser = Browser::start(1280, 900).await;
+    let (browser, _) = open_with_the_orders_sample().await;
     let c = &browser.client;
-    c.goto(&format!("http://{addr}/")).await.unwrap();
-    let template = std::fs::read_to_string(root().join("frontend/samples/orders-api.yaml")).unwrap();
-    paste(c, &template).await;
-    wait_css(c, "[data-testid=analyze-button]").await.click().await.unwrap();
-    wait_css(c, "[data-testid=finding]").await;
     let log = root().join("tests/fixtures/get-order-report-lines.txt");
     c.find(Locator::Css("[data-testid=metrics-file]")).await.unwrap().send_keys(log.to_str().unwrap()).await.unwrap();
     wait_css(c, "[data-testid=metrics-entry]").await;

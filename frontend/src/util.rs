@@ -36,3 +36,23 @@ pub fn query_param(name: &str) -> Option<String> {
         (k == name).then(|| v.to_string())
     })
 }
+
+/// Reads a picked or dropped file as text and hands `(name, text)` to `done`.
+pub fn read_file_text(file: web_sys::File, done: impl FnOnce(String, String) + 'static) {
+    use wasm_bindgen::closure::Closure;
+    let Ok(reader) = web_sys::FileReader::new() else { return };
+    let name = file.name();
+    let onload = Closure::once(move |ev: web_sys::ProgressEvent| {
+        let text = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::FileReader>().ok())
+            .and_then(|r| r.result().ok())
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
+        done(name, text);
+    });
+    reader.set_onload(Some(onload.as_ref().unchecked_ref()));
+    // The closure must outlive this call; it runs once, when the file is read.
+    onload.forget();
+    let _ = reader.read_as_text(&file);
+}

@@ -5,28 +5,16 @@
 use archlens_shared::analysis::MetricsFile;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 
 use crate::state::Session;
 
 fn read_metrics_file(session: Session, file: web_sys::File) {
-    let Ok(reader) = web_sys::FileReader::new() else { return };
-    let name = file.name();
-    let onload = Closure::once(move |ev: web_sys::ProgressEvent| {
-        let content = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::FileReader>().ok())
-            .and_then(|r| r.result().ok())
-            .and_then(|v| v.as_string())
-            .unwrap_or_default();
+    crate::util::read_file_text(file, move |name, content| {
         session.metrics.update(|m| m.push(MetricsFile { name, content, resource: None }));
         if !session.text.get_untracked().trim().is_empty() {
             session.analyze();
         }
     });
-    reader.set_onload(Some(onload.as_ref().unchecked_ref()));
-    onload.forget();
-    let _ = reader.read_as_text(&file);
 }
 
 #[component]

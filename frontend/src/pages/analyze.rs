@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 
 use crate::components::diagram::Diagram;
 use crate::components::charts::WhatIfChart;
@@ -16,22 +15,11 @@ use crate::state::Session;
 
 /// Reads a dropped or picked file as text into the session, then analyses it.
 fn load_file(session: Session, file: web_sys::File) {
-    let Ok(reader) = web_sys::FileReader::new() else { return };
-    let name = file.name();
-    let onload = Closure::once(move |ev: web_sys::ProgressEvent| {
-        let text = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::FileReader>().ok())
-            .and_then(|r| r.result().ok())
-            .and_then(|v| v.as_string())
-            .unwrap_or_default();
+    crate::util::read_file_text(file, move |name, text| {
         session.file_name.set(name);
         session.text.set(text);
         session.analyze();
     });
-    reader.set_onload(Some(onload.as_ref().unchecked_ref()));
-    onload.forget();
-    let _ = reader.read_as_text(&file);
 }
 
 #[component]
