@@ -303,6 +303,8 @@ fn queue_consumers(ctx: &Ctx<'_>, queue: &str, arch: &Architecture) -> Vec<(Stri
     if ctx.type_of(queue) != "AWS::SQS::Queue" {
         return Vec::new();
     }
+    // The same matching of scalable targets to services as the ECS rules (ECS-001, SQS-004).
+    let scaling = crate::rules::compute::common::ecs_scaling(ctx);
     let mut out = Vec::new();
     for e in arch.edges_to(queue).filter(|e| e.kind == EdgeKind::Reads).chain(arch.edges_from(queue).filter(|e| e.kind == EdgeKind::Triggers)) {
         let direct = if e.to == queue { &e.from } else { &e.to };
@@ -319,16 +321,8 @@ fn queue_consumers(ctx: &Ctx<'_>, queue: &str, arch: &Architecture) -> Vec<(Stri
                 crate::rules::Prop::Known(n, _) => Some(format!("{consumer} is capped at {} concurrent executions (ReservedConcurrentExecutions)", crate::rules::ctx::fmt_num(n))),
                 _ => None,
             },
-            "AWS::ECS::Service" => {
-                let scaled = ctx.template.resources_of_type(&["AWS::ApplicationAutoScaling::ScalableTarget"]).any(|t| {
-                    let mut refs = Vec::new();
-                    if let Some(id) = t.prop("ResourceId") {
-                        crate::template::resolve::references(id, &mut refs);
-                    }
-                    refs.iter().any(|(id, _)| id == consumer)
-                });
-                (!scaled).then(|| format!("{consumer} runs a fixed number of tasks (no Application Auto Scaling target)"))
-            }
+            "AWS::ECS::Service" => (!scaling.unattributed && scaling.target_of(consumer).is_none())
+                .then(|| format!("{consumer} runs a fixed number of tasks (no Application Auto Scaling target)")),
             _ => None,
         };
         if !out.iter().any(|(c, _): &(String, Option<String>)| c == consumer) {

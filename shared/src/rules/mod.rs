@@ -13,7 +13,7 @@
 pub mod ctx;
 
 mod apigateway;
-mod compute;
+pub(crate) mod compute;
 mod data;
 mod lambda;
 mod messaging;
