@@ -3,8 +3,10 @@
 //! The observations are cut into windows of the condition's length; each window reduces to the
 //! condition's statistic (exactly, from raw REPORT samples; from a CloudWatch series by
 //! combining its datapoints: sums add, maxima take the max, averages average, percentiles take
-//! the worst datapoint, which is conservative). A ratio or difference combines two metrics
-//! window by window, or a metric with a template property converted to the metric's unit.
+//! the worst datapoint, which is conservative). A datapoint whose period is longer than the
+//! window (5-minute data for a 1-minute condition) makes the window that long, and its Sum or
+//! SampleCount counts as the average per condition window. A ratio or difference combines two
+//! metrics window by window, or a metric with a template property converted to the metric's unit.
 //! `increasing` fits a least-squares line through the windows and needs a positive slope of at
 //! least the threshold per hour over three windows or more.
 
@@ -78,14 +80,22 @@ fn windows(robs: &ResourceObs, metric: &str, stat: &str, window_ms: i64) -> Opti
         return Some((out, unit, robs.sample_source.clone().unwrap_or_default()));
     }
     let series = robs.series.iter().find(|s| s.metric == metric && same_stat(&s.statistic, stat))?;
-    let step = series.period_s.map_or(window_ms, |p| (p as i64 * 1000).max(window_ms));
+    let period = series.period_s.map(|p| p as i64 * 1000).or_else(|| min_spacing(&series.points));
+    let step = period.map_or(window_ms, |p| p.max(window_ms));
+    // A datapoint longer than the window cannot be split: its Sum (or SampleCount) covers
+    // `period / window` windows, so it is read as their average. Compared as it is, a 5-minute
+    // Sum would meet a 1-minute threshold at a fifth of the rate the condition means.
+    let per_window = match period {
+        Some(p) if p > window_ms => window_ms as f64 / p as f64,
+        _ => 1.0,
+    };
     let mut buckets: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
     for &(t, v) in &series.points {
         buckets.entry(t.div_euclid(step)).or_default().push(v);
     }
     let combine = |vals: &mut Vec<f64>| -> f64 {
         match stat {
-            "Sum" | "SampleCount" => vals.iter().sum(),
+            "Sum" | "SampleCount" => vals.iter().sum::<f64>() * per_window,
             "Average" => vals.iter().sum::<f64>() / vals.len() as f64,
             "Minimum" => vals.iter().copied().fold(f64::MAX, f64::min),
             _ => vals.iter().copied().fold(f64::MIN, f64::max),
@@ -93,6 +103,13 @@ fn windows(robs: &ResourceObs, metric: &str, stat: &str, window_ms: i64) -> Opti
     };
     let out = buckets.into_iter().map(|(k, mut v)| (k * step, combine(&mut v))).collect();
     Some((out, series.unit.clone(), series.source.clone()))
+}
+
+/// The period of a series whose input does not state it (a GetMetricData response without its
+/// queries, GetMetricStatistics, CSV): the smallest spacing of its datapoints, since CloudWatch
+/// returns at most one datapoint per period (periods without data are simply missing).
+fn min_spacing(points: &[(i64, f64)]) -> Option<i64> {
+    points.windows(2).map(|w| w[1].0 - w[0].0).filter(|d| *d > 0).min()
 }
 
 fn unit_factor(from: &str, to: &str) -> Option<f64> {
@@ -353,6 +370,31 @@ mod tests {
         let pts = [(0, 0.0), (1_800_000, 30.0), (3_600_000, 60.0)];
         assert!((slope_per_hour(&pts).unwrap() - 60.0).abs() < 1e-9);
         assert_eq!(slope_per_hour(&pts[..2]), None);
+    }
+
+    #[test]
+    fn a_sum_over_a_period_longer_than_the_window_counts_per_window() {
+        use crate::diagnosis::observe::Obs;
+        let metric = "AWS/DynamoDB/ConsumedWriteCapacityUnits";
+        let obs = |statistic: &str, period_s: Option<u32>| Obs {
+            metric: metric.into(),
+            statistic: statistic.into(),
+            unit: Some("Count".into()),
+            period_s,
+            points: vec![(0, 30_000.0), (300_000, 15_000.0), (900_000, 30_000.0)],
+            source: "response.json".into(),
+        };
+        // 5-minute Sums against a 1-minute condition: the average 1-minute Sum of each period,
+        // whether the period is stated (a bundle) or read from the spacing (a response alone).
+        for period in [Some(300), None] {
+            let robs = ResourceObs { series: vec![obs("Sum", period)], ..Default::default() };
+            let (w, _, _) = windows(&robs, metric, "Sum", 60_000).unwrap();
+            assert_eq!(w, vec![(0, 6_000.0), (300_000, 3_000.0), (900_000, 6_000.0)], "{period:?}");
+        }
+        // Longer windows add the datapoints up as before; maxima are never scaled.
+        let robs = ResourceObs { series: vec![obs("Sum", None), obs("Maximum", None)], ..Default::default() };
+        assert_eq!(windows(&robs, metric, "Sum", 600_000).unwrap().0, vec![(0, 45_000.0), (600_000, 30_000.0)]);
+        assert_eq!(windows(&robs, metric, "Maximum", 60_000).unwrap().0[0], (0, 30_000.0));
     }
 
     #[test]
