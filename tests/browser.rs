@@ -183,3 +183,105 @@ async fn metrics_files_add_evidence_costs_and_the_whatif_chart() {
     screenshot(c, "metrics.png").await;
     browser.close().await;
 }
+
+/// Waits until `js` (a function body returning a value) returns `want`; the time it took.
+async fn wait_for_value(c: &Client, js: &str, want: &str) -> Duration {
+    let started = std::time::Instant::now();
+    loop {
+        let got = c.execute(js, vec![]).await.unwrap();
+        if got.as_str() == Some(want) {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < WAIT, "waited {WAIT:?} for `{js}` to be {want:?}; it is {got}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+fn status_of(key: &str) -> String {
+    format!("const f = [...document.querySelectorAll('[data-testid=finding]')].find(e => e.dataset.key === {key:?}); return f ? f.querySelector('[data-testid=finding-status]').value : null;")
+}
+
+async fn set_status(c: &Client, key: &str, status: &str) {
+    c.execute(
+        "const f = [...document.querySelectorAll('[data-testid=finding]')].find(e => e.dataset.key === arguments[0]); const s = f.querySelector('[data-testid=finding-status]'); s.value = arguments[1]; s.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![key.into(), status.into()],
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_review_is_shared_live_between_two_browser_sessions() {
+    let (alice, template) = open_with_the_orders_sample().await;
+    let a = &alice.client;
+    wait_css(a, "[data-testid=save-review]").await.click().await.unwrap();
+    wait_css(a, "[data-testid=review-header]").await;
+    let link = wait_css(a, "[data-testid=share-link]").await.prop("value").await.unwrap().unwrap_or_default();
+    let id = link.rsplit('/').next().unwrap().to_string();
+    assert!(link.contains("/r/") && id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{link}");
+    assert!(a.current_url().await.unwrap().as_str().ends_with(&format!("/r/{id}")));
+    wait_for_value(a, "return document.querySelector('[data-testid=live-status]').textContent", "● Live").await;
+
+    // A second person opens the link in another browser.
+    let bob = Browser::start(1280, 900).await;
+    let b = &bob.client;
+    b.goto(&link).await.unwrap();
+    wait_css(b, "[data-testid=finding][data-key]").await;
+    wait_for_value(b, "return document.querySelector('[data-testid=live-status]').textContent", "● Live").await;
+    let expected = archlens_shared::analysis::analyze(&template, &Default::default()).unwrap();
+    let keys = archlens_shared::analysis::finding_keys(&expected.findings);
+    assert_eq!(b.find_all(Locator::Css("[data-testid=finding]")).await.unwrap().len(), keys.len(), "the same findings on the link");
+    // Pasted, so named after the template's Description.
+    let name = wait_css(b, "[data-testid=review-name]").await.text().await.unwrap();
+    assert!(name.starts_with("Orders service - REST API"), "{name}");
+
+    // Alice accepts one finding: Bob sees it without reloading, within a second.
+    set_status(a, &keys[0], "accepted").await;
+    let took = wait_for_value(b, &status_of(&keys[0]), "accepted").await;
+    println!("browser: a status change reached the other session in {} ms", took.as_millis());
+    assert!(took < Duration::from_secs(1), "the change took {took:?} to arrive");
+    // Bob dismisses another: Alice sees it.
+    set_status(b, &keys[1], "dismissed").await;
+    wait_for_value(a, &status_of(&keys[1]), "dismissed").await;
+    wait_for_value(a, "return document.querySelector('[data-testid=count-accepted] strong').textContent", "1").await;
+
+    // Bob comments on the first finding: Alice sees the comment count and the text.
+    let card = format!("[data-testid=finding][data-key={:?}]", keys[0]);
+    b.execute(
+        "const f = document.querySelector(arguments[0]); f.scrollIntoView({block: 'center'}); f.querySelector('.toggle').click();",
+        vec![card.clone().into()],
+    )
+    .await
+    .unwrap();
+    let input = wait_css(b, &format!("{card} [data-testid=comment-input]")).await;
+    input.send_keys("Agreed: the checkout path needs this before Black Friday.").await.unwrap();
+    wait_css(b, &format!("{card} [data-testid=comment-button]")).await.click().await.unwrap();
+    wait_for_value(a, &format!("const c = document.querySelector('{} [data-testid=comment-count]'); return c ? c.textContent.trim() : null;", card.replace('\'', "\\'")), "1").await;
+    a.execute("const f = document.querySelector(arguments[0]); f.scrollIntoView({block: 'center'}); f.querySelector('.toggle').click();", vec![card.clone().into()]).await.unwrap();
+    let comment = wait_css(a, &format!("{card} [data-testid=comment]")).await.text().await.unwrap();
+    assert!(comment.contains("Black Friday"), "{comment}");
+    screenshot(a, "review.png").await;
+
+    // What they did is saved: a fresh load shows it.
+    b.refresh().await.unwrap();
+    wait_css(b, "[data-testid=finding][data-key]").await;
+    wait_for_value(b, &status_of(&keys[0]), "accepted").await;
+    wait_for_value(b, &status_of(&keys[1]), "dismissed").await;
+
+    // Presenter mode walks through the findings with the diagram on each one's resource.
+    a.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
+    wait_css(a, "[data-testid=present]").await.click().await.unwrap();
+    let count = wait_css(a, "[data-testid=presenter-count]").await.text().await.unwrap();
+    assert_eq!(count, format!("Finding 1 of {}", keys.len()));
+    wait_css(a, "[data-testid=presenter-next]").await.click().await.unwrap();
+
+    wait_for_value(a, "return document.querySelector('[data-testid=presenter-count]').textContent", &format!("Finding 2 of {}", keys.len())).await;
+    if let Some(resource) = expected.findings[1].resource.as_deref() {
+        wait_css(a, &format!("[data-testid=diagram-node][data-resource={resource}].selected")).await;
+    }
+    screenshot(a, "presenter.png").await;
+    a.execute("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))", vec![]).await.unwrap();
+    wait_css(a, "[data-testid=summary]").await;
+    bob.close().await;
+    alice.close().await;
+}

@@ -1,8 +1,10 @@
 //! Entry point of the web app: mounts the Leptos [`app::App`] into the page.
 
+mod api;
 mod app;
 mod components;
 mod pages;
+mod review;
 mod samples;
 mod state;
 mod util;

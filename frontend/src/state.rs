@@ -22,6 +22,10 @@ pub struct Session {
     pub group_by_remedy: RwSignal<bool>,
     /// Metrics snapshots added by the user, each optionally bound to a resource.
     pub metrics: RwSignal<Vec<MetricsFile>>,
+    /// Rule codes not to report (a saved review's ignore list).
+    pub ignore: RwSignal<Vec<String>>,
+    /// Presenter mode: the position in the findings being presented, one at a time.
+    pub presenting: RwSignal<Option<usize>>,
 }
 
 impl Session {
@@ -36,6 +40,8 @@ impl Session {
             selected_line: RwSignal::new(None),
             group_by_remedy: RwSignal::new(false),
             metrics: RwSignal::new(Vec::new()),
+            ignore: RwSignal::new(Vec::new()),
+            presenting: RwSignal::new(None),
         }
     }
 
@@ -43,7 +49,7 @@ impl Session {
     pub fn analyze(&self) {
         let text = self.text.get_untracked();
         let started = crate::util::now_ms();
-        let options = Options { metrics: self.metrics.get_untracked(), ..Default::default() };
+        let options = Options { metrics: self.metrics.get_untracked(), ignore: self.ignore.get_untracked() };
         let outcome = analysis::analyze(&text, &options);
         self.elapsed_ms.set(Some(crate::util::now_ms() - started));
         self.filter.set(Filter::default());

@@ -3,7 +3,7 @@
 //! In: the template text and [`Options`]. Out: a [`Report`] (the contract of
 //! `spec/inputs-and-report.md`), or a [`TemplateError`] when the text is not a usable template.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -118,6 +118,25 @@ impl Report {
 }
 
 /// Analyses template text with the compiled-in knowledge graph.
+/// The stable key of each finding, in the same order: `RULE:Resource:Path.To.Property`.
+///
+/// Built from what identifies the problem (rule code, resource, logical path), never from line
+/// numbers, so that a finding keeps its key — and the team's status and comments — when the
+/// template is edited around it. Two findings of one rule on the same spot get `~2`, `~3`, …
+/// in report order.
+pub fn finding_keys(findings: &[Finding]) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    findings
+        .iter()
+        .map(|f| {
+            let base = format!("{}:{}:{}", f.rule, f.resource.as_deref().unwrap_or(""), f.path.join("."));
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 { base } else { format!("{base}~{n}") }
+        })
+        .collect()
+}
+
 pub fn analyze(text: &str, options: &Options) -> Result<Report, TemplateError> {
     let template = Template::parse(text)?;
     Ok(analyze_template(&template, knowledge::embedded(), options))

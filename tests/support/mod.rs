@@ -11,7 +11,8 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-/// Starts the real app (`archlens::app`) on `127.0.0.1:0` in a background runtime.
+/// Starts the real app (`archlens::app`) on `127.0.0.1:0` in a background runtime, with saved
+/// reviews in a SQLite database of its own (as `archlens serve` has by default).
 pub fn start_server() -> SocketAddr {
     let kb = archlens::load_knowledge().expect("knowledge graph valid");
     let assets = archlens::default_assets_dir();
@@ -20,7 +21,7 @@ pub fn start_server() -> SocketAddr {
         "the web app is not built at {}: run the tests with `cargo xtask test`, which builds it first",
         assets.display()
     );
-    let state = archlens::AppState::new(kb, assets);
+    let data_dir = std::env::temp_dir().join(format!("archlens-browser-data-{}-{}", std::process::id(), free_port()));
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -29,6 +30,10 @@ pub fn start_server() -> SocketAddr {
             .build()
             .unwrap();
         rt.block_on(async move {
+            // Removed when the test process ends and the runtime with it.
+            let _data = TempDir(data_dir.clone());
+            let reviews = archlens::reviews::Reviews::open(&archlens::reviews::Database::Sqlite { dir: data_dir }).await.expect("open the reviews database");
+            let state = archlens::AppState::new(kb, assets).with_reviews(reviews);
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
             axum_serve(listener, archlens::app(state)).await;

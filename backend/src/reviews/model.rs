@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use archlens_shared::analysis::Finding;
+
 use serde::{Deserialize, Serialize};
 
 /// Where a team stands on one finding.
@@ -49,24 +49,9 @@ pub fn is_review_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// The stable key of each finding, in the same order: `RULE:Resource:Path.To.Property`.
-///
-/// Built from what identifies the problem (rule code, resource, logical path), never from line
-/// numbers, so that a finding keeps its key — and the team's status and comments — when the
-/// template is edited around it. Two findings of one rule on the same spot get `~2`, `~3`, …
-/// in report order.
-pub fn finding_keys(findings: &[Finding]) -> Vec<String> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    findings
-        .iter()
-        .map(|f| {
-            let base = format!("{}:{}:{}", f.rule, f.resource.as_deref().unwrap_or(""), f.path.join("."));
-            let n = seen.entry(base.clone()).or_insert(0);
-            *n += 1;
-            if *n == 1 { base } else { format!("{base}~{n}") }
-        })
-        .collect()
-}
+/// The stable key of each finding (shared with the web app, which matches the team's statuses
+/// to the findings it computes itself).
+pub use archlens_shared::analysis::finding_keys;
 
 /// A finding's state as stored before a reanalysis.
 #[derive(Debug, Clone)]

@@ -10,12 +10,15 @@ use archlens_shared::explore::{by_remedy, by_resource};
 use archlens_shared::knowledge::{self, Pillar};
 use leptos::prelude::*;
 
+use crate::components::review_controls::{CommentCount, Comments, StatusSelect};
+use crate::review::ReviewSession;
 use crate::state::Session;
 use crate::util::copy_to_clipboard;
 
 #[component]
 pub fn Findings() -> impl IntoView {
     let session = use_context::<Session>().expect("session");
+    let review = use_context::<ReviewSession>().expect("review");
     let services = move || {
         session.report.with(|r| {
             let mut s: Vec<String> = r.iter().flat_map(|r| r.resources.iter().filter(|x| r.findings.iter().any(|f| f.resource.as_deref() == Some(x.id.as_str()))).map(|x| x.service.clone())).collect();
@@ -56,6 +59,15 @@ pub fn Findings() -> impl IntoView {
                     <option value="">"All services"</option>
                     {move || services().into_iter().map(|s| view! { <option value=s.clone() selected={let s = s.clone(); move || session.filter.with(|f| f.service.as_deref() == Some(s.as_str()))}>{s.clone()}</option> }).collect_view()}
                 </select>
+                <Show when=move || review.is_open()>
+                    <select aria-label="Status" data-testid="status-filter" on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        review.status_filter.set((!v.is_empty()).then_some(v));
+                    }>
+                        <option value="" selected=move || review.status_filter.with(Option::is_none)>"All statuses"</option>
+                        {crate::review::STATUSES.into_iter().map(|st| view! { <option value=st selected=move || review.status_filter.with(|f| f.as_deref() == Some(st))>{st}</option> }).collect_view()}
+                    </select>
+                </Show>
                 {move || session.filter.with(|f| f.resource.clone()).map(|r| view! {
                     <button class="chip active" data-testid="resource-filter" title="Clear the resource filter" on:click=move |_| session.filter.update(|f| f.resource = None)>
                         {format!("{r} ✕")}
@@ -65,13 +77,15 @@ pub fn Findings() -> impl IntoView {
             {move || {
                 let report = session.report.get()?;
                 let filter = session.filter.get();
-                let shown: Vec<&Finding> = filter.apply(&report);
+                let shown: Vec<&Finding> = shown_findings(&report, &filter, review);
                 let total = report.findings.len();
                 let count = shown.len();
                 let groups = if session.group_by_remedy.get() { by_remedy(&shown) } else { by_resource(&shown) };
                 let by_remedy_mode = session.group_by_remedy.get();
                 let kb = knowledge::embedded();
-                let groups: Vec<(String, Vec<Finding>)> = groups.into_iter().map(|(k, v)| (k, v.into_iter().cloned().collect())).collect();
+                let index = index_of(&report);
+                let groups: Vec<(String, Vec<(usize, Finding)>)> =
+                    groups.into_iter().map(|(k, v)| (k, v.into_iter().map(|f| (index(f), f.clone())).collect())).collect();
                 Some(view! {
                     <p class="muted small" data-testid="finding-count">{format!("{count} of {total} findings")}</p>
                     {(count == 0).then(|| view! { <p class="empty-list">"Nothing matches these filters."</p> })}
@@ -83,7 +97,7 @@ pub fn Findings() -> impl IntoView {
                             view! {
                                 <div class="group">
                                     <h3 class="group-title">{heading}<span class="muted small">{format!(" · {}", items.len())}</span></h3>
-                                    {items.into_iter().map(|f| view! { <FindingCard finding=f report=report.clone()/> }).collect_view()}
+                                    {items.into_iter().map(|(i, f)| view! { <FindingCard finding=f report=report.clone() index=i/> }).collect_view()}
                                 </div>
                             }
                         })
@@ -94,11 +108,39 @@ pub fn Findings() -> impl IntoView {
     }
 }
 
+/// The findings the filters let through, and, in a review, the status filter.
+pub fn shown_findings<'a>(report: &'a Report, filter: &archlens_shared::explore::Filter, review: ReviewSession) -> Vec<&'a Finding> {
+    let shown = filter.apply(report);
+    let Some(status) = review.status_filter.get() else { return shown };
+    if !review.is_open() {
+        return shown;
+    }
+    let index = index_of(report);
+    shown
+        .into_iter()
+        .filter(|f| review.key_of(index(f)).and_then(|k| review.state_of(&k)).is_some_and(|s| s.status == status))
+        .collect()
+}
+
+/// The position of a finding (borrowed from `report`) in the report.
+pub fn index_of(report: &Report) -> impl Fn(&Finding) -> usize + '_ {
+    move |f| report.findings.iter().position(|x| std::ptr::eq(x, f)).unwrap_or(usize::MAX)
+}
+
+/// One finding: `index` is its position in the report (which names it in a saved review);
+/// `expanded` opens its details from the start (presenter mode).
 #[component]
-fn FindingCard(finding: Finding, report: Arc<Report>) -> impl IntoView {
+pub fn FindingCard(finding: Finding, report: Arc<Report>, index: usize, #[prop(optional)] expanded: bool) -> impl IntoView {
     let session = use_context::<Session>().expect("session");
+    let review = use_context::<ReviewSession>().expect("review");
+    let key = review.key_of(index);
+    let key_attr = key.clone().unwrap_or_default();
+    let status_class = {
+        let key = key.clone();
+        move || key.as_ref().and_then(|k| review.state_of(k)).map(|s| format!("status-{}", s.status)).unwrap_or_default()
+    };
     let kb = knowledge::embedded();
-    let open = RwSignal::new(false);
+    let open = RwSignal::new(expanded);
     let line = finding.line;
     let resource_type = finding.resource.as_deref().and_then(|id| report.resources.iter().find(|r| r.id == id)).map(|r| r.type_name.clone()).unwrap_or_default();
     let remedies_attr = finding.remedies.join(" ");
@@ -107,8 +149,9 @@ fn FindingCard(finding: Finding, report: Arc<Report>) -> impl IntoView {
     let remedy_details = finding.remedies.iter().filter_map(|id| kb.remedy(id)).cloned().collect::<Vec<_>>();
     view! {
         <article
-            class=format!("finding sev-{sev}")
+            class=move || format!("finding sev-{sev} {}", status_class())
             data-testid="finding"
+            data-key=key_attr
             data-resource=finding.resource.clone().unwrap_or_default()
             data-remedies=remedies_attr
             data-rule=finding.rule.clone()
@@ -121,6 +164,7 @@ fn FindingCard(finding: Finding, report: Arc<Report>) -> impl IntoView {
                 </button>
                 {finding.impact.as_ref().filter(|i| i.monthly_usd_delta < 0.0).map(|i| view! { <span class="saving-tag">{format!("−${:.2}/mo", -i.monthly_usd_delta)}</span> })}
                 <span class="pillar-tag">{finding.pillar.as_str()}</span>
+                {key.clone().map(|k| view! { <CommentCount key=k.clone()/><StatusSelect key=k/> })}
             </header>
             <p class="message">{finding.message.clone()}</p>
             <div class="meta muted small">
@@ -138,8 +182,10 @@ fn FindingCard(finding: Finding, report: Arc<Report>) -> impl IntoView {
                     let notes = finding.remedy_notes.clone();
                     let fix = fix.clone();
                     let remedy_details = remedy_details.clone();
+                    let key = key.clone();
                     view! {
                         <div class="details">
+                            {key.map(|k| view! { <Comments key=k/> })}
                             {(!evidence.is_empty()).then(|| view! {
                                 <div class="evidence">
                                     <h4>"Evidence"</h4>

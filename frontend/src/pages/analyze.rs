@@ -4,12 +4,11 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::components::diagram::Diagram;
-use crate::components::charts::WhatIfChart;
-use crate::components::findings::Findings;
+use crate::app::Nav;
 use crate::components::metrics_panel::MetricsPanel;
-use crate::components::summary::Summary;
+use crate::components::results::Results;
 use crate::components::template_view::TemplateView;
+use crate::review::ReviewSession;
 use crate::samples::SAMPLES;
 use crate::state::Session;
 
@@ -106,6 +105,9 @@ pub fn AnalyzePage(embed: bool) -> impl IntoView {
                     <span class="muted elapsed" data-testid="elapsed">
                         {move || session.elapsed_ms.get().map(|ms| format!("analysed in {ms:.1} ms, in this tab"))}
                     </span>
+                    <Show when=move || has_report() && !embed>
+                        <ShareActions/>
+                    </Show>
                 </div>
                 <MetricsPanel/>
                 {move || {
@@ -123,21 +125,7 @@ pub fn AnalyzePage(embed: bool) -> impl IntoView {
                 }}
             </div>
             <Show when=has_report>
-                <Summary/>
-                <Diagram/>
-                {move || session.report.with(|r| r.as_ref().filter(|r| !r.costs.is_empty()).map(|r| {
-                    let charts = r.costs.iter().filter_map(|(id, c)| c.whatif.clone().map(|w| (id.clone(), w))).collect::<Vec<_>>();
-                    view! {
-                        <section class="card" aria-label="Memory what-if">
-                            <div class="card-head"><h2>"Lambda cost and memory"</h2><span class="muted small">{format!("prices {} {}", r.costs.values().next().map(|c| c.region.clone()).unwrap_or_default(), r.costs.values().next().map(|c| c.prices_as_of.clone()).unwrap_or_default())}</span></div>
-                            {charts.into_iter().map(|(id, w)| view! { <WhatIfChart function=id whatif=w/> }).collect_view()}
-                        </section>
-                    }
-                }))}
-                <div class="workbench">
-                    <Findings/>
-                    <TemplateView/>
-                </div>
+                <Results/>
             </Show>
             <Show when=move || !has_report() && session.error.with(Option::is_none) && !embed>
                 <div class="empty card">
@@ -151,5 +139,61 @@ pub fn AnalyzePage(embed: bool) -> impl IntoView {
                 <TemplateView/>
             </Show>
         </section>
+    }
+}
+
+/// A review's title: the file's name when the template came from a file or a sample, else the
+/// template's `Description` (first line, shortened).
+fn review_name(session: Session) -> String {
+    let file = session.file_name.get_untracked();
+    let description = session.report.with_untracked(|r| {
+        r.as_ref().and_then(|r| r.template.description.as_deref().and_then(|d| d.lines().next()).map(str::trim).filter(|d| !d.is_empty()).map(String::from))
+    });
+    match description {
+        Some(d) if file == "template.yaml" => {
+            if d.chars().count() > 80 { format!("{}…", d.chars().take(79).collect::<String>()) } else { d }
+        }
+        _ => file,
+    }
+}
+
+/// Saving the analysis as a team review (the one thing that goes to the server), or, when a
+/// review is open and the template changed, saving the change as its next revision.
+#[component]
+fn ShareActions() -> impl IntoView {
+    let session = use_context::<Session>().expect("session");
+    let review = use_context::<ReviewSession>().expect("review");
+    let nav = use_context::<Nav>().expect("nav");
+    let saving = RwSignal::new(false);
+    let changed_review = move || {
+        review.doc.with(|d| d.as_ref().filter(|d| session.text.with(|t| *t != d.template)).map(|d| (d.name.clone().unwrap_or_else(|| "the review".into()), d.revision + 1)))
+    };
+    let save = move |_| {
+        saving.set(true);
+        let name = review_name(session);
+        review.save(session, name, move |id| {
+            saving.set(false);
+            if let Some(id) = id {
+                nav.open_review(&id);
+            }
+        });
+    };
+    view! {
+        {move || changed_review().map(|(name, next)| view! {
+            <button class="button secondary" data-testid="update-review" title="Analyse this template again in the saved review: statuses and comments carry over to the findings that still apply"
+                on:click=move |_| { review.update_revision(session); nav.show_review(); }>
+                {format!("Save as revision {next} of “{name}”")}
+            </button>
+        })}
+        <button
+            class="button secondary share"
+            data-testid="save-review"
+            prop:disabled=move || saving.get()
+            title="Store this analysis on the server and get a link the team can open together: statuses, comments and live updates"
+            on:click=save
+        >
+            <svg viewBox="0 0 16 16" aria-hidden="true"><path d="M6 9l4-4M7 4h5v5M12 9v4H3V4h4" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round" stroke-linejoin="round"></path></svg>
+            {move || if saving.get() { "Saving…" } else { "Save & share review" }}
+        </button>
     }
 }

@@ -2,4 +2,5 @@
 
 pub mod analyze;
 pub mod knowledge;
+pub mod review;
 pub mod rules;
