@@ -260,6 +260,8 @@ async fn a_saved_review_is_shared_live_between_two_browser_sessions() {
     a.execute("const f = document.querySelector(arguments[0]); f.scrollIntoView({block: 'center'}); f.querySelector('.toggle').click();", vec![card.clone().into()]).await.unwrap();
     let comment = wait_css(a, &format!("{card} [data-testid=comment]")).await.text().await.unwrap();
     assert!(comment.contains("Black Friday"), "{comment}");
+    let out = overflowing(a).await;
+    assert!(out.is_empty(), "the review sticks out on the right: {out:?}");
     screenshot(a, "review.png").await;
 
     // What they did is saved: a fresh load shows it.
@@ -267,6 +269,7 @@ async fn a_saved_review_is_shared_live_between_two_browser_sessions() {
     wait_css(b, "[data-testid=finding][data-key]").await;
     wait_for_value(b, &status_of(&keys[0]), "accepted").await;
     wait_for_value(b, &status_of(&keys[1]), "dismissed").await;
+    screenshot(b, "review-shared.png").await;
 
     // Presenter mode walks through the findings with the diagram on each one's resource.
     a.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
@@ -284,4 +287,45 @@ async fn a_saved_review_is_shared_live_between_two_browser_sessions() {
     wait_css(a, "[data-testid=summary]").await;
     bob.close().await;
     alice.close().await;
+}
+
+/// Elements sticking out of the page on the right (a horizontal scrollbar), if any.
+async fn overflowing(c: &Client) -> Vec<String> {
+    let found = c
+        .execute(
+            "const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')].filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > w + 1 && !e.closest('.diagram-viewport, .code, pre'); }).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    found.as_array().unwrap().iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyboard_only_at_768_px_and_1280_px_without_horizontal_scrolling() {
+    let addr = start_server();
+    for width in [768, 1280] {
+        let browser = Browser::start(width, 1000).await;
+        let c = &browser.client;
+        c.goto(&format!("http://{addr}/")).await.unwrap();
+        let template = std::fs::read_to_string(root().join("frontend/samples/orders-api.yaml")).unwrap();
+        paste(c, &template).await;
+        // Ctrl+Enter in the template analyses it: no mouse needed.
+        let input = wait_css(c, "[data-testid=template-input]").await;
+        input.send_keys(&format!("{}{}", fantoccini::key::Key::Control, fantoccini::key::Key::Enter)).await.unwrap();
+        wait_css(c, "[data-testid=finding]").await;
+        // Every control can be reached with Tab and has a name for screen readers.
+        let unnamed = c
+            .execute(
+                "return [...document.querySelectorAll('button, select, input, textarea, [role=button]')].filter(e => e.offsetParent !== null && !(e.getAttribute('aria-label') || e.textContent.trim() || e.labels?.length || e.title || e.placeholder)).map(e => e.outerHTML.slice(0, 120));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(unnamed.as_array().unwrap().len(), 0, "controls without an accessible name: {unnamed}");
+        let out = overflowing(c).await;
+        assert!(out.is_empty(), "at {width} px these stick out on the right: {out:?}");
+        screenshot(c, &format!("analyze-{width}.png")).await;
+        browser.close().await;
+    }
 }
