@@ -1,15 +1,25 @@
 //! Runs engine work for the API within bounds: at most N jobs at once (a semaphore; a request
-//! waits briefly for a slot, then gets 503), each on tokio's blocking pool (the engine is
-//! synchronous and CPU-bound, so it must not stall the async workers) and within a time limit
-//! (503 past it).
+//! waits briefly for a slot, then gets 503), each on one of N analysis threads of its own (the
+//! engine is synchronous and CPU-bound, so it must not stall the async workers) and within a
+//! time limit (503 past it).
+//!
+//! Why threads of its own rather than tokio's blocking pool: that pool hands each job to the
+//! thread that has been idle longest, so under load every job lands on another of a dozen
+//! threads, each with its own allocator heap and cold caches (the allocator was 22 % of the
+//! server's time under `examples/load.rs`, 11 % with N threads). In interleaved runs of that
+//! load test on 2 cores, N threads served 1–17 % more analyses per second than the blocking
+//! pool, with 43 MB peak RSS instead of 82–96 MB.
 //!
 //! A job that times out cannot be cancelled (it is plain synchronous code): it keeps its slot
-//! until it ends, so slow inputs never add up to more CPU work than the slots allow.
+//! and its thread until it ends, so slow inputs never add up to more CPU work than the slots
+//! allow.
 
-use std::sync::Arc;
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 use crate::config::Limits;
 use crate::telemetry::Metrics;
@@ -17,10 +27,15 @@ use crate::telemetry::metrics::AnalysisError;
 
 pub struct Analyzer {
     slots: Arc<Semaphore>,
+    /// The analysis threads' queue; a job is only queued while it holds a slot, and there are
+    /// as many threads as slots, so it never waits here. The threads end when it is dropped.
+    jobs: Sender<Job>,
     metrics: Metrics,
     timeout: Duration,
     queue_wait: Duration,
 }
+
+type Job = Box<dyn FnOnce() + Send>;
 
 /// Why a job did not produce its result.
 #[derive(Debug)]
@@ -55,8 +70,19 @@ impl Analyzer {
     /// `archlens_analysis_errors_total` for jobs refused, timed out or panicked. (Callers count
     /// template errors, which only they can see.)
     pub fn new(limits: &Limits, metrics: Metrics) -> Analyzer {
+        let slots = limits.max_concurrent_analyses.max(1);
+        let (jobs, queue) = channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 1..=slots {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("archlens-analysis-{n}"))
+                .spawn(move || work(&queue))
+                .expect("cannot start an analysis thread");
+        }
         Analyzer {
-            slots: Arc::new(Semaphore::new(limits.max_concurrent_analyses.max(1))),
+            slots: Arc::new(Semaphore::new(slots)),
+            jobs,
             metrics,
             timeout: limits.analysis_timeout,
             queue_wait: limits.analysis_queue_wait,
@@ -78,7 +104,7 @@ impl Analyzer {
         self.slots.available_permits()
     }
 
-    /// Runs `job` on the blocking pool in a slot, inside the caller's tracing span (so its
+    /// Runs `job` on an analysis thread in a slot, inside the caller's tracing span (so its
     /// logs keep the request id).
     pub async fn run<T, F>(&self, job: F) -> Result<T, Refused>
     where
@@ -102,16 +128,45 @@ impl Analyzer {
     {
         let permit = self.acquire_slot().await?;
         let span = tracing::Span::current();
-        let handle = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            span.in_scope(job)
+        let (done, outcome) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| span.in_scope(job)));
+            // Free before answering, so the slot is free once the caller has its answer.
+            drop(permit);
+            // The request may have given up (timeout, client gone): nobody to tell then.
+            let _ = done.send(result.map_err(|panic| panic_message(&*panic)));
         });
-        match tokio::time::timeout(self.timeout, handle).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(join_error)) => Err(Refused::Panicked(join_error.to_string())),
+        if self.jobs.send(job).is_err() {
+            return Err(Refused::Panicked("the analysis threads have stopped".into()));
+        }
+        match tokio::time::timeout(self.timeout, outcome).await {
+            Ok(Ok(Ok(value))) => Ok(value),
+            Ok(Ok(Err(message))) => Err(Refused::Panicked(message)),
+            Ok(Err(_)) => Err(Refused::Panicked("an analysis thread stopped during the job".into())),
             Err(_) => Err(Refused::TimedOut(self.timeout)),
         }
     }
+}
+
+/// An analysis thread: runs jobs until the [`Analyzer`] is dropped.
+fn work(queue: &Mutex<Receiver<Job>>) {
+    loop {
+        // The lock is held while waiting, so one idle thread waits on the channel and the
+        // others on the lock; a job panicking never happens under it (see `run_in_slot`).
+        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+        match next {
+            Ok(job) => job(),
+            Err(_) => return,
+        }
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic without a message".into())
 }
 
 #[cfg(test)]
@@ -156,7 +211,29 @@ mod tests {
     async fn a_panicking_job_is_reported_not_propagated() {
         let a = analyzer(1, 5_000, 100);
         let result = a.run(|| -> u8 { panic!("boom") }).await;
-        assert!(matches!(result, Err(Refused::Panicked(_))));
+        assert!(matches!(&result, Err(Refused::Panicked(m)) if m == "boom"), "{result:?}");
         assert_eq!(a.available(), 1);
+        assert_eq!(a.run(|| 7).await.unwrap(), 7, "the thread survives the panic");
+    }
+
+    #[tokio::test]
+    async fn jobs_run_on_as_many_threads_as_slots() {
+        let a = Arc::new(analyzer(3, 5_000, 2_000));
+        let runs = (0..30).map(|_| {
+            let a = a.clone();
+            tokio::spawn(async move {
+                a.run(|| {
+                    std::thread::sleep(Duration::from_millis(2));
+                    std::thread::current().name().unwrap_or_default().to_string()
+                })
+                .await
+                .unwrap()
+            })
+        });
+        let mut names = std::collections::BTreeSet::new();
+        for run in runs {
+            names.insert(run.await.unwrap());
+        }
+        assert!(names.len() <= 3 && names.iter().all(|n| n.starts_with("archlens-analysis-")), "{names:?}");
     }
 }

@@ -141,6 +141,39 @@ async fn the_token_applies_to_loopback_clients_too() {
     assert_eq!(over_socket(addr, get("/api/v1/health")).await.status, StatusCode::OK);
 }
 
+/// A browser's `EventSource` cannot send `Authorization`: the review event stream (and only it)
+/// also takes the token as `?access_token=`, compared like the header.
+#[tokio::test]
+async fn the_event_stream_also_takes_the_token_in_its_query_string() {
+    let dir = TempDir::new("sse-token");
+    let config = ServerConfig { api_token: Some("s3cret+token/1".into()), ..Default::default() };
+    let state = state_with_reviews(config, &dir).await;
+    let created = oneshot(&state, bearer(post_json("/api/v1/reviews", &json!({"template": SMALL_TEMPLATE})), "Bearer s3cret+token/1")).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let events = format!("/api/v1/reviews/{id}/events");
+
+    // No token, a wrong one, an empty one, one of another length: 401 envelopes.
+    for query in ["", "?access_token=s3cret%2Btoken%2F2", "?access_token=", "?access_token=s3cret", "?token=s3cret%2Btoken%2F1"] {
+        let v = oneshot(&state, get(&format!("{events}{query}"))).await.assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
+        assert!(!v.to_string().contains("s3cret"), "{v}");
+    }
+    // The right one, percent-encoded as `URLSearchParams` writes it: the stream opens.
+    let stream = first_events(&state, get(&format!("{events}?access_token=s3cret%2Btoken%2F1")), 1).await;
+    assert_eq!(stream[0].event, "ready");
+    assert_eq!(stream[0].data["version"], 1);
+    // The header still works there.
+    let stream = first_events(&state, bearer(get(&events), "Bearer s3cret+token/1"), 1).await;
+    assert_eq!(stream[0].event, "ready");
+
+    // Every other route ignores the query parameter.
+    for uri in [format!("/api/v1/reviews/{id}?access_token=s3cret%2Btoken%2F1"), "/api/v1/rules?access_token=s3cret%2Btoken%2F1".to_string()] {
+        oneshot(&state, get(&uri)).await.assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    let post = post_json(&format!("/api/v1/reviews/{id}/reanalyze?access_token=s3cret%2Btoken%2F1"), &json!({"template": SMALL_TEMPLATE}));
+    oneshot(&state, post).await.assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
+}
+
 #[tokio::test]
 async fn without_a_token_the_api_is_open() {
     let addr = spawn(state()).await;

@@ -27,7 +27,7 @@ pub struct FindingState {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Live {
+pub enum Connection {
     Off,
     Connecting,
     Live,
@@ -51,7 +51,7 @@ pub struct ReviewSession {
     pub status_filter: RwSignal<Option<String>>,
     /// The name comments and status changes are signed with (kept in this browser).
     pub author: RwSignal<String>,
-    pub live: RwSignal<Live>,
+    pub live: RwSignal<Connection>,
     /// A passing message: a conflict resolved, a save that failed.
     pub notice: RwSignal<Option<String>>,
     source: StoredValue<Option<web_sys::EventSource>, LocalStorage>,
@@ -75,7 +75,7 @@ impl ReviewSession {
             keys: Memo::new(move |_| session.report.with(|r| r.as_ref().map(|r| finding_keys(&r.findings)).unwrap_or_default())),
             status_filter: RwSignal::new(None),
             author: RwSignal::new(author),
-            live: RwSignal::new(Live::Off),
+            live: RwSignal::new(Connection::Off),
             notice: RwSignal::new(None),
             source: StoredValue::new_local(None),
         }
@@ -259,10 +259,10 @@ impl ReviewSession {
             }
         });
         let Ok(source) = web_sys::EventSource::new(&api::events_url(id)) else {
-            self.live.set(Live::Off);
+            self.live.set(Connection::Off);
             return;
         };
-        self.live.set(Live::Connecting);
+        self.live.set(Connection::Connecting);
         let this = *self;
         let target = source.clone();
         let on = move |name: &str, handler: Box<dyn Fn(serde_json::Value)>| {
@@ -275,7 +275,7 @@ impl ReviewSession {
             closure.forget();
         };
         on("ready", Box::new(move |data| {
-            this.live.set(Live::Live);
+            this.live.set(Connection::Live);
             if data["version"].as_i64().is_some_and(|v| v > this.version.get_untracked()) {
                 spawn_local(async move {
                     this.reload(session).await;
@@ -307,10 +307,10 @@ impl ReviewSession {
                 this.reload(session).await;
             });
         }));
-        let onerror = Closure::<dyn Fn()>::new(move || this.live.set(Live::Reconnecting));
+        let onerror = Closure::<dyn Fn()>::new(move || this.live.set(Connection::Reconnecting));
         source.set_onerror(Some(onerror.as_ref().unchecked_ref()));
         onerror.forget();
-        let onopen = Closure::<dyn Fn()>::new(move || this.live.set(Live::Live));
+        let onopen = Closure::<dyn Fn()>::new(move || this.live.set(Connection::Live));
         source.set_onopen(Some(onopen.as_ref().unchecked_ref()));
         onopen.forget();
         self.source.set_value(Some(source));

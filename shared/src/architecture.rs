@@ -316,7 +316,37 @@ pub fn build(template: &Template) -> Architecture {
                     }
                 }
             }
-            "AWS::Lambda::Function" => environment(&mut b, r),
+            "AWS::Lambda::Function" => {
+                environment(&mut b, r);
+                if let Some(dlq) = b.resolver.path(&r.properties, &["DeadLetterConfig", "TargetArn"]).and_then(|n| b.target_of(n)) {
+                    b.add(&r.id, &dlq, EdgeKind::Writes, "DeadLetterConfig", r.prop_pos("DeadLetterConfig"));
+                }
+            }
+            // Messages that keep failing move to the dead-letter queue.
+            "AWS::SQS::Queue" => {
+                if let Some(dlq) = b.resolver.path(&r.properties, &["RedrivePolicy", "deadLetterTargetArn"]).and_then(|n| b.target_of(n)) {
+                    b.add(&r.id, &dlq, EdgeKind::Writes, "RedrivePolicy", r.prop_pos("RedrivePolicy"));
+                }
+            }
+            // Where a function's asynchronous results go.
+            "AWS::Lambda::EventInvokeConfig" => {
+                if let (Some(f), Some(dest)) = (r.prop("FunctionName").and_then(|n| b.target_of(n)), r.prop("DestinationConfig")) {
+                    for t in b.targets(dest) {
+                        b.add(&f, &t, EdgeKind::Writes, format!("{} (DestinationConfig)", r.id), dest.span.start);
+                    }
+                }
+            }
+            // Object events trigger functions, queues and topics.
+            "AWS::S3::Bucket" => {
+                for (list, key) in [("LambdaConfigurations", "Function"), ("QueueConfigurations", "Queue"), ("TopicConfigurations", "Topic")] {
+                    let Some(items) = b.resolver.path(&r.properties, &["NotificationConfiguration", list]).and_then(Node::as_seq) else { continue };
+                    for item in items {
+                        if let Some(dest) = item.get(key).and_then(|n| b.target_of(n)) {
+                            b.add(&r.id, &dest, EdgeKind::Triggers, format!("NotificationConfiguration.{list}"), item.span.start);
+                        }
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -391,12 +421,19 @@ fn role(b: &mut Builder<'_>, r: &Resource) {
 }
 
 /// IAM actions -> what the actor does to the resource.
-fn action_kind(action: &str) -> Option<EdgeKind> {
-    let (service, verb) = action.split_once(':')?;
+/// What an IAM action does to the resource it names: data flow only. Metadata calls
+/// (`sqs:GetQueueUrl`, `sqs:GetQueueAttributes`, `*:Describe*`) make no edge, or every
+/// producer that looks its queue up would look like a consumer.
+fn action_kinds(action: &str) -> Vec<EdgeKind> {
+    let Some((service, verb)) = action.split_once(':') else { return Vec::new() };
     let verb_lc = verb.to_ascii_lowercase();
-    let read = ["get", "batchget", "query", "scan", "describe", "list", "receivemessage", "deletemessage", "changemessagevisibility", "subscribe"];
+    let read = ["get", "batchget", "query", "scan", "list", "receivemessage", "deletemessage", "changemessagevisibility", "subscribe"];
     let write = ["put", "batchwrite", "update", "delete", "sendmessage", "create", "upload"];
-    Some(match service {
+    let kind = match service {
+        _ if verb_lc.starts_with("describe") => return Vec::new(),
+        "sqs" if verb_lc.starts_with("getqueue") || verb_lc.starts_with("listqueue") => return Vec::new(),
+        // IAM database authentication: a connection both reads and writes.
+        "rds-db" if verb_lc == "connect" || verb == "*" => return vec![EdgeKind::Reads, EdgeKind::Writes],
         "lambda" if verb_lc.starts_with("invoke") => EdgeKind::Invokes,
         "states" if verb_lc.starts_with("start") => EdgeKind::Invokes,
         "sns" if verb_lc == "publish" => EdgeKind::Publishes,
@@ -405,8 +442,9 @@ fn action_kind(action: &str) -> Option<EdgeKind> {
         _ if verb == "*" => EdgeKind::Writes,
         _ if read.iter().any(|p| verb_lc.starts_with(p)) => EdgeKind::Reads,
         _ if write.iter().any(|p| verb_lc.starts_with(p)) => EdgeKind::Writes,
-        _ => return None,
-    })
+        _ => return Vec::new(),
+    };
+    vec![kind]
 }
 
 fn statements(b: &mut Builder<'_>, actor: &str, doc: &Node) {
@@ -428,7 +466,7 @@ fn statements(b: &mut Builder<'_>, actor: &str, doc: &Node) {
         };
         let Some(resource) = stmt.get("Resource") else { continue };
         let targets = b.targets(resource);
-        let mut kinds: Vec<EdgeKind> = actions.iter().filter_map(|a| action_kind(a)).collect();
+        let mut kinds: Vec<EdgeKind> = actions.iter().flat_map(|a| action_kinds(a)).collect();
         kinds.sort();
         kinds.dedup();
         for t in targets {
@@ -649,5 +687,48 @@ Resources:
         assert!(has(&e, "Rule", "Fn", EdgeKind::Triggers));
         assert!(has(&e, "Fn", "Table", EdgeKind::Writes));
         assert!(has(&e, "Fn", "Role", EdgeKind::References));
+    }
+
+    #[test]
+    fn dead_letter_queues_notifications_and_iam_database_access_become_edges() {
+        let e = edges("
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      NotificationConfiguration:
+        LambdaConfigurations: [{Event: 's3:ObjectCreated:*', Function: !GetAtt Fn.Arn}]
+        QueueConfigurations: [{Event: 's3:ObjectCreated:*', Queue: !GetAtt Queue.Arn}]
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt Dlq.Arn, maxReceiveCount: 5}
+  Dlq: {Type: AWS::SQS::Queue}
+  FnDlq: {Type: AWS::SQS::Queue}
+  Db: {Type: AWS::RDS::DBInstance}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: !GetAtt Role.Arn
+      DeadLetterConfig: {TargetArn: !GetAtt FnDlq.Arn}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      Policies:
+        - PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'sqs:SendMessage'], Resource: !GetAtt Queue.Arn}
+              - Effect: Allow
+                Action: rds-db:connect
+                Resource: !Sub 'arn:aws:rds-db:${AWS::Region}:${AWS::AccountId}:dbuser:${Db.DbiResourceId}/app'
+");
+        assert!(has(&e, "Bucket", "Fn", EdgeKind::Triggers), "{e:?}");
+        assert!(has(&e, "Bucket", "Queue", EdgeKind::Triggers));
+        assert!(has(&e, "Queue", "Dlq", EdgeKind::Writes));
+        assert!(has(&e, "Fn", "FnDlq", EdgeKind::Writes));
+        assert!(has(&e, "Fn", "Queue", EdgeKind::Writes));
+        // Looking the queue up is not consuming it.
+        assert!(!has(&e, "Fn", "Queue", EdgeKind::Reads), "{e:?}");
+        assert!(has(&e, "Fn", "Db", EdgeKind::Reads) && has(&e, "Fn", "Db", EdgeKind::Writes));
     }
 }

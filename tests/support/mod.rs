@@ -119,5 +119,8 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        // A test that panics never reaches `close`: Chromium would outlive chromedriver.
+        let _ = Command::new("pkill").arg("-f").arg(format!("--user-data-dir={}", self._profile.0.display())).status();
     }
 }

@@ -3,6 +3,7 @@
 pub mod analyze;
 mod health;
 mod knowledge;
+pub mod metrics_query;
 pub mod openapi;
 mod reviews;
 pub mod rules;
@@ -16,6 +17,7 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(knowledge::router())
         .merge(analyze::router())
+        .merge(metrics_query::router())
         .merge(rules::router())
         .merge(openapi::router())
         .merge(reviews::router())

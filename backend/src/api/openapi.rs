@@ -14,7 +14,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Ref, Schema, SchemaType, Type};
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, RefOr};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
@@ -29,24 +29,34 @@ pub fn router() -> Router<AppState> {
     info(
         title = "Archlens API",
         description = "AWS architecture advisor: analyse CloudFormation/SAM templates and CloudWatch \
-                       metrics, list the rules, explore the knowledge graph. Every error is \
+                       metrics, write the CloudWatch queries for a template, keep team reviews, \
+                       list the rules, explore the knowledge graph. Every error is \
                        `{\"error\": {\"status\", \"code\", \"message\"}}`.",
     ),
     paths(
         super::health::health,
         super::health::ready,
         super::analyze::analyze,
+        super::metrics_query::metrics_query,
+        super::reviews::create,
+        super::reviews::list,
+        super::reviews::show,
+        super::reviews::set_status,
+        super::reviews::comment,
+        super::reviews::reanalyze,
+        super::reviews::events,
         super::rules::list,
         super::rules::one,
         super::knowledge::graph,
         super::knowledge::node,
         document,
     ),
-    components(schemas(crate::error::ErrorEnvelope, ReportSchema)),
+    components(schemas(crate::error::ErrorEnvelope, ReportSchema, super::reviews::ReviewEvent)),
     modifiers(&BearerToken),
     security((), ("api_token" = [])),
     tags(
-        (name = "analysis", description = "Analyse a template and metrics snapshots"),
+        (name = "analysis", description = "Analyse a template and metrics snapshots; write the CloudWatch queries that fetch them"),
+        (name = "reviews", description = "Saved team reviews: status and comments per finding, revisions, live events"),
         (name = "rules", description = "The rules the analysis runs"),
         (name = "knowledge", description = "The knowledge graph: symptoms, remedies, metrics"),
         (name = "service", description = "Probes and this document"),
@@ -78,6 +88,14 @@ impl Modify for BearerToken {
             "api_token",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+        components.add_security_scheme(
+            "access_token",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "access_token",
+                "The API token in the query string, for clients that cannot send headers (a browser's \
+                 `EventSource`). Only `GET /api/v1/reviews/{id}/events` takes it.",
+            ))),
+        );
     }
 }
 
@@ -101,63 +119,89 @@ impl ToSchema for ReportSchema {
 
 impl PartialSchema for ReportSchema {
     fn schema() -> RefOr<Schema> {
-        object(
+        report(
             "One analysed template: its resources and edges, the findings, what the metrics showed.",
-            &[
-                ("schema_version", integer("Version of this format; 1."), true),
-                ("file", string("The file name given (`name`, or the uploaded file's name)."), true),
-                (
-                    "template",
-                    object(
-                        "What the template is.",
-                        &[
-                            ("is_sam", boolean("Uses the SAM transform."), true),
-                            ("transforms", array(string("A transform."), "Transforms declared."), true),
-                            ("resource_count", integer("Resources declared."), true),
-                            ("description", string("The template's `Description`."), false),
-                        ],
-                    ),
-                    true,
-                ),
-                ("resources", array(reference("Resource"), "Resources, including implicit SAM ones."), true),
-                ("edges", array(reference("Edge"), "How resources use one another."), true),
-                ("findings", array(reference("Finding"), "Most severe first, then by line."), true),
-                ("metrics", reference("MetricsReport"), true),
-                (
-                    "costs",
-                    map(
-                        object(
-                            "What a function's REPORT lines say it costs, and what other memory sizes would.",
-                            &[
-                                ("observed", any("Invocations, durations and memory seen."), true),
-                                ("architecture", string("`x86_64` or `arm64`."), true),
-                                ("monthly", any("Monthly cost at the observed rate."), false),
-                                ("whatif", any("Cost and duration at other memory sizes."), false),
-                                ("prices_as_of", string("Date of the prices used."), true),
-                                ("region", string("Region of the prices used."), true),
-                            ],
-                        ),
-                        "Per function with Lambda REPORT lines (absent without any).",
-                    ),
-                    false,
-                ),
-                (
-                    "summary",
-                    object(
-                        "Findings per severity and per pillar.",
-                        &[
-                            ("high", integer("Findings of high severity."), true),
-                            ("medium", integer("Findings of medium severity."), true),
-                            ("low", integer("Findings of low severity."), true),
-                            ("info", integer("Informational findings."), true),
-                            ("by_pillar", map(integer("Findings."), "Findings per pillar."), true),
-                        ],
-                    ),
-                    true,
-                ),
-            ],
+            Some(("file", string("The file name given (`name`, or the uploaded file's name)."), true)),
         )
     }
+}
+
+/// A saved review's report: a [`ReportSchema`] without `file` (a review has its `name`).
+pub struct ReviewReportSchema;
+
+impl ToSchema for ReviewReportSchema {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ReviewReport")
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        ReportSchema::schemas(schemas);
+    }
+}
+
+impl PartialSchema for ReviewReportSchema {
+    fn schema() -> RefOr<Schema> {
+        report("The report of a review's revision: a `Report` without `file`.", None)
+    }
+}
+
+fn report(description: &str, file: Option<Property<'static>>) -> RefOr<Schema> {
+    let version = ("schema_version", integer("Version of this format; 1."), true);
+    object(
+        description,
+        &std::iter::once(version).chain(file).chain([
+            (
+                "template",
+                object(
+                    "What the template is.",
+                    &[
+                        ("is_sam", boolean("Uses the SAM transform."), true),
+                        ("transforms", array(string("A transform."), "Transforms declared."), true),
+                        ("resource_count", integer("Resources declared."), true),
+                        ("description", string("The template's `Description`."), false),
+                    ],
+                ),
+                true,
+            ),
+            ("resources", array(reference("Resource"), "Resources, including implicit SAM ones."), true),
+            ("edges", array(reference("Edge"), "How resources use one another."), true),
+            ("findings", array(reference("Finding"), "Most severe first, then by line."), true),
+            ("metrics", reference("MetricsReport"), true),
+            (
+                "costs",
+                map(
+                    object(
+                        "What a function's REPORT lines say it costs, and what other memory sizes would.",
+                        &[
+                            ("observed", any("Invocations, durations and memory seen."), true),
+                            ("architecture", string("`x86_64` or `arm64`."), true),
+                            ("monthly", any("Monthly cost at the observed rate."), false),
+                            ("whatif", any("Cost and duration at other memory sizes."), false),
+                            ("prices_as_of", string("Date of the prices used."), true),
+                            ("region", string("Region of the prices used."), true),
+                        ],
+                    ),
+                    "Per function with Lambda REPORT lines (absent without any).",
+                ),
+                false,
+            ),
+            (
+                "summary",
+                object(
+                    "Findings per severity and per pillar.",
+                    &[
+                        ("high", integer("Findings of high severity."), true),
+                        ("medium", integer("Findings of medium severity."), true),
+                        ("low", integer("Findings of low severity."), true),
+                        ("info", integer("Informational findings."), true),
+                        ("by_pillar", map(integer("Findings."), "Findings per pillar."), true),
+                    ],
+                ),
+                true,
+            ),
+        ])
+        .collect::<Vec<_>>(),
+    )
 }
 
 fn resource() -> RefOr<Schema> {

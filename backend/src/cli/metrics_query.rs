@@ -25,6 +25,15 @@ pub struct MetricsQueryArgs {
     pub output: String,
 }
 
+/// The periods GetMetricData accepts, as a phrase for messages.
+pub const PERIOD_RULE: &str = "1, 5, 10, 30 or a multiple of 60 seconds (CloudWatch's rule)";
+
+/// Whether CloudWatch accepts `seconds` as a GetMetricData period: 1, 5, 10 or 30 (high
+/// resolution), or any multiple of 60.
+pub fn is_cloudwatch_period(seconds: u64) -> bool {
+    seconds > 0 && (seconds.is_multiple_of(60) || [1, 5, 10, 30].contains(&seconds))
+}
+
 pub struct Outcome {
     pub stdout: String,
     pub stderr: String,
@@ -41,8 +50,8 @@ pub fn run(args: &MetricsQueryArgs) -> Outcome {
         Ok(t) => t,
         Err(e) => return Outcome { stdout: String::new(), stderr: format!("archlens: {path}:{}:{}: {}\n", e.line, e.col, e.message), code: 2 },
     };
-    if args.period == 0 || args.period % 60 != 0 && ![1, 5, 10, 30].contains(&args.period) {
-        return Outcome { stdout: String::new(), stderr: "archlens: --period must be 1, 5, 10, 30 or a multiple of 60 seconds (CloudWatch's rule)\n".into(), code: 2 };
+    if !is_cloudwatch_period(u64::from(args.period)) {
+        return Outcome { stdout: String::new(), stderr: format!("archlens: --period must be {PERIOD_RULE}\n"), code: 2 };
     }
     let plan = metrics_query::generate(&template, archlens_shared::knowledge::embedded(), args.stack_name.as_deref(), args.period, args.hours);
     let json = serde_json::to_string_pretty(&plan.queries).expect("queries serialize");

@@ -4,14 +4,20 @@
 //! `Authorization: Bearer <token>`, from loopback too: the token is the only key. Without it
 //! the API is open (and `serve` warns when it listens beyond loopback).
 //!
+//! One route also takes the token in its query string: `GET /api/v1/reviews/{id}/events?access_token=<token>`,
+//! because a browser's `EventSource` cannot send headers. It is compared in constant time like
+//! the header. Archlens never logs query strings (request spans record the path only), but
+//! proxies in front of it may: prefer the header wherever the client can send one.
+//!
 //! With `--trusted-user-header`, a reverse proxy that authenticates users names them in that
 //! header; [`user_from_headers`] reads it. Only trust it when the proxy strips the header from
 //! what clients send.
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, header};
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, Method, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -24,11 +30,34 @@ pub async fn require_token(State(state): State<AppState>, request: Request, next
     let path = request.uri().path();
     // CORS preflights carry no credentials by design; the CORS layer answers them.
     let open = is_probe(path) || !path.starts_with("/api/v1/") || request.method() == Method::OPTIONS;
-    if open || bearer(request.headers()).is_some_and(|given| same_secret(given, expected)) {
+    let authorized = bearer(request.headers()).is_some_and(|given| same_secret(given, expected))
+        || (request.method() == Method::GET
+            && is_event_stream(path)
+            && query_token(request.uri()).is_some_and(|given| same_secret(&given, expected)));
+    if open || authorized {
         next.run(request).await
     } else {
         ApiError::Unauthorized.into_response()
     }
+}
+
+/// `/api/v1/reviews/{id}/events`: the one route whose token may come as `?access_token=`.
+fn is_event_stream(path: &str) -> bool {
+    path.strip_prefix("/api/v1/reviews/")
+        .and_then(|rest| rest.strip_suffix("/events"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
+
+/// The `access_token` query parameter, percent-decoded; `None` when absent, repeated or
+/// unreadable.
+fn query_token(uri: &Uri) -> Option<String> {
+    #[derive(Deserialize)]
+    struct TokenQuery {
+        access_token: Option<String>,
+    }
+    uri.query()?;
+    let Query(query) = Query::<TokenQuery>::try_from_uri(uri).ok()?;
+    query.access_token
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -64,6 +93,19 @@ mod tests {
         assert_eq!(bearer(&headers), Some("s3cret"));
         headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic czNjcmV0"));
         assert_eq!(bearer(&headers), None);
+    }
+
+    #[test]
+    fn only_the_event_stream_route_reads_the_query_token() {
+        assert!(is_event_stream("/api/v1/reviews/0123456789abcdef0123456789abcdef/events"));
+        for path in ["/api/v1/reviews/events", "/api/v1/reviews//events", "/api/v1/reviews/a/b/events", "/api/v1/rules", "/api/v1/reviews/a/events/x"] {
+            assert!(!is_event_stream(path), "{path}");
+        }
+        let uri = |s: &str| s.parse::<Uri>().unwrap();
+        assert_eq!(query_token(&uri("/x?access_token=a%2Bb%20c&other=1")).as_deref(), Some("a+b c"));
+        assert_eq!(query_token(&uri("/x?other=1")), None);
+        assert_eq!(query_token(&uri("/x")), None);
+        assert_eq!(query_token(&uri("/x?access_token=a&access_token=b")), None, "repeated: ambiguous");
     }
 
     #[test]

@@ -153,3 +153,76 @@ pub fn large_template(n: usize) -> String {
     }
     t
 }
+
+/// A temporary folder, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(what: &str) -> TempDir {
+        static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("archlens-{what}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A state with saved reviews in a SQLite database under `dir`.
+pub async fn state_with_reviews(config: ServerConfig, dir: &TempDir) -> AppState {
+    let database = archlens::reviews::Database::Sqlite { dir: dir.0.clone() };
+    let reviews = archlens::reviews::Reviews::open(&database).await.expect("open the reviews database");
+    state_with(config).with_reviews(reviews)
+}
+
+/// One Server-Sent Event: its `event` name, `id` and `data` (JSON).
+#[derive(Debug)]
+pub struct SseEvent {
+    pub event: String,
+    pub id: Option<String>,
+    pub data: serde_json::Value,
+}
+
+/// Sends `request` in-process, expects a 200 event stream, and reads its first `n` events
+/// (keep-alive comments skipped), each within two seconds.
+pub async fn first_events(state: &AppState, request: Request<Body>, n: usize) -> Vec<SseEvent> {
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut body = response.into_body().into_data_stream();
+    let mut buf = String::new();
+    let mut events = Vec::new();
+    while events.len() < n {
+        if let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let mut event = SseEvent { event: "message".into(), id: None, data: serde_json::Value::Null };
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event:") {
+                    event.event = v.trim().to_string();
+                } else if let Some(v) = line.strip_prefix("id:") {
+                    event.id = Some(v.trim().to_string());
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim_start());
+                }
+            }
+            if !data.is_empty() {
+                event.data = serde_json::from_str(&data).unwrap();
+                events.push(event);
+            }
+            continue;
+        }
+        use futures_util::StreamExt;
+        match tokio::time::timeout(std::time::Duration::from_secs(2), body.next()).await {
+            Ok(Some(chunk)) => buf.push_str(std::str::from_utf8(&chunk.unwrap()).unwrap()),
+            Ok(None) => panic!("the event stream ended after {} events", events.len()),
+            Err(_) => panic!("no event within two seconds after {} events", events.len()),
+        }
+    }
+    events
+}

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::app::{Nav, Page};
 use crate::components::results::Results;
-use crate::review::{Live, ReviewSession, STATUSES};
+use crate::review::{Connection, ReviewSession, STATUSES};
 use crate::state::Session;
 use crate::util::copy_to_clipboard;
 
@@ -88,10 +88,10 @@ fn ReviewHeader() -> impl IntoView {
                     title="Changes by others on this link appear here as they happen"
                 >
                     {move || match review.live.get() {
-                        Live::Live => "● Live",
-                        Live::Connecting => "Connecting…",
-                        Live::Reconnecting => "Reconnecting…",
-                        Live::Off => "Not live",
+                        Connection::Live => "● Live",
+                        Connection::Connecting => "Connecting…",
+                        Connection::Reconnecting => "Reconnecting…",
+                        Connection::Off => "Not live",
                     }}
                 </span>
             </div>
