@@ -4,6 +4,7 @@
 
 #[path = "reviews/postgres.rs"]
 mod postgres;
+mod support;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use postgres::PgServer;
+use support::{SseEvent, parse_event};
 
 // ---------------------------------------------------------------------------------------------
 // Where the reviews are kept
@@ -640,12 +642,6 @@ async fn review_links_serve_the_web_app() {
 // ---------------------------------------------------------------------------------------------
 // Server-Sent Events, read from the response body
 
-struct SseEvent {
-    event: String,
-    id: Option<String>,
-    data: Value,
-}
-
 struct Sse {
     body: axum::body::BodyDataStream,
     buf: String,
@@ -673,21 +669,8 @@ impl Sse {
         loop {
             if let Some(end) = self.buf.find("\n\n") {
                 let block: String = self.buf.drain(..end + 2).collect();
-                let mut event = SseEvent { event: "message".into(), id: None, data: Value::Null };
-                let mut data = String::new();
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        event.event = v.trim().to_string();
-                    } else if let Some(v) = line.strip_prefix("id:") {
-                        event.id = Some(v.trim().to_string());
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim_start());
-                    }
-                }
-                if data.is_empty() {
-                    continue; // a keep-alive comment
-                }
-                event.data = serde_json::from_str(&data).unwrap();
+                // None: a keep-alive comment.
+                let Some(event) = parse_event(&block) else { continue };
                 assert_eq!(event.event, kind, "expected a `{kind}` event, got {}", event.data);
                 return event;
             }

@@ -160,11 +160,9 @@ pub struct AnalyzeParams {
             (String = "text/plain"),
         )),
         (status = 400, description = "Malformed JSON or form, or an unknown `format`", body = ErrorEnvelope),
-        (status = 401, description = "The API token is required", body = ErrorEnvelope),
         (status = 413, description = "The template or the whole body is larger than the limits", body = ErrorEnvelope),
         (status = 415, description = "Neither JSON nor multipart/form-data", body = ErrorEnvelope),
         (status = 422, description = "The template cannot be read (`code` `invalid-template`, with `file`, `line`, `column`), or a field has the wrong type", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorEnvelope),
         (status = 503, description = "Every analysis slot stayed busy, or the analysis ran past the time limit", body = ErrorEnvelope),
     ),
 )]

@@ -165,11 +165,9 @@ pub enum PlaceholderTransform {
     responses(
         (status = 200, description = "The queries, the placeholders and the script", body = MetricsQueryResponse),
         (status = 400, description = "Malformed JSON, or a `period`, `hours` or `stack_name` CloudWatch or CloudFormation would refuse", body = ErrorEnvelope),
-        (status = 401, description = "The API token is required", body = ErrorEnvelope),
         (status = 413, description = "The template or the whole body is larger than the limits", body = ErrorEnvelope),
         (status = 415, description = "Not JSON", body = ErrorEnvelope),
         (status = 422, description = "The template cannot be read (`code` `invalid-template`, with `file`, `line`, `column`), or a field has the wrong type", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorEnvelope),
         (status = 503, description = "Every analysis slot stayed busy, or the work ran past the time limit", body = ErrorEnvelope),
     ),
 )]

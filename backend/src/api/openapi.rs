@@ -15,7 +15,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Ref, Schema, SchemaType, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{OpenApi as Document, RefOr};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use crate::AppState;
@@ -52,7 +52,7 @@ pub fn router() -> Router<AppState> {
         document,
     ),
     components(schemas(crate::error::ErrorEnvelope, ReportSchema, super::reviews::ReviewEvent)),
-    modifiers(&BearerToken),
+    modifiers(&BearerToken, &CommonResponses),
     security((), ("api_token" = [])),
     tags(
         (name = "analysis", description = "Analyse a template and metrics snapshots; write the CloudWatch queries that fetch them"),
@@ -96,6 +96,35 @@ impl Modify for BearerToken {
                  `EventSource`). Only `GET /api/v1/reviews/{id}/events` takes it.",
             ))),
         );
+    }
+}
+
+/// The answers every `/api/v1` operation but the probes can give, whatever it does: 401 when
+/// the server has `--api-token` and the request does not carry it, 429 past the per-client
+/// rate limit (both enforced by middleware in front of every route, so documented here once).
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut Document) {
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorEnvelope"))).build())
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if crate::middleware::rate_limit::is_probe(path) {
+                continue;
+            }
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                responses.entry("401".into()).or_insert_with(|| error("The server has `--api-token` and the request does not carry it"));
+                responses.entry("429".into()).or_insert_with(|| error("Too many requests from this client; see `Retry-After`"));
+            }
+        }
     }
 }
 

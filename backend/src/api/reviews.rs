@@ -393,8 +393,6 @@ async fn prepare(state: &AppState, inputs: Inputs) -> Result<Prepared, ApiError>
         (status = 413, description = "The template or the whole body is larger than the limits", body = ErrorEnvelope),
         (status = 415, description = "Not JSON", body = ErrorEnvelope),
         (status = 422, description = "The template cannot be read (`invalid-template`, with `file`, `line`, `column`), a field has the wrong type, or the name is too long", body = ErrorEnvelope),
-        (status = 401, description = "The API token is required", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorEnvelope),
         (status = 503, description = "Saved reviews are not configured, the database does not answer, or every analysis slot stayed busy", body = ErrorEnvelope),
     ),
 )]
@@ -425,8 +423,6 @@ pub async fn create(State(state): State<AppState>, ApiJson(body): ApiJson<Create
     responses(
         (status = 200, description = "The reviews", body = ReviewList),
         (status = 400, description = "`limit` out of range", body = ErrorEnvelope),
-        (status = 401, description = "The API token is required", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorEnvelope),
         (status = 503, description = "Saved reviews are not configured, the database does not answer, or every analysis slot stayed busy", body = ErrorEnvelope),
     ),
 )]
@@ -443,8 +439,6 @@ pub async fn list(State(state): State<AppState>, ApiQuery(query): ApiQuery<ListQ
     responses(
         (status = 200, description = "The review", body = Review),
         (status = 404, description = "No such review", body = ErrorEnvelope),
-        (status = 401, description = "The API token is required", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorEnvelope),
         (status = 503, description = "Saved reviews are not configured, the database does not answer, or every analysis slot stayed busy", body = ErrorEnvelope),
     ),
 )]
@@ -465,8 +459,6 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Resu
         (status = 404, description = "No such review or finding", body = ErrorEnvelope),
         (status = 409, description = "The review changed meanwhile (`version-conflict`, with the current `version`)", body = ErrorEnvelope),
         (status = 422, description = "An unknown status, or a field has the wrong type", body = ErrorEnvelope),
-        (status = 401, description = "The API token is required", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorEnvelope),
         (status = 503, description = "Saved reviews are not configured, the database does not answer, or every analysis slot stayed busy", body = ErrorEnvelope),
     ),
 )]
@@ -493,8 +485,6 @@ pub async fn set_status(
         (status = 404, description = "No such review or finding", body = ErrorEnvelope),
         (status = 409, description = "The review changed meanwhile (`version-conflict`, with the current `version`)", body = ErrorEnvelope),
         (status = 422, description = "An empty or too long comment, or a field has the wrong type", body = ErrorEnvelope),
-        (status = 401, description = "The API token is required", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorEnvelope),
         (status = 503, description = "Saved reviews are not configured, the database does not answer, or every analysis slot stayed busy", body = ErrorEnvelope),
     ),
 )]
@@ -525,8 +515,6 @@ pub async fn comment(
         (status = 409, description = "`version` was given and is not the current one", body = ErrorEnvelope),
         (status = 413, description = "The template or the whole body is larger than the limits", body = ErrorEnvelope),
         (status = 422, description = "The template cannot be read (`invalid-template`), or a field has the wrong type", body = ErrorEnvelope),
-        (status = 401, description = "The API token is required", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorEnvelope),
         (status = 503, description = "Saved reviews are not configured, the database does not answer, or every analysis slot stayed busy", body = ErrorEnvelope),
     ),
 )]
@@ -560,8 +548,6 @@ pub async fn reanalyze(
         (status = 200, description = "Server-Sent Events, open until the client leaves: `ready` first, then `created`, `status`, `comment`, `reanalysis` as they happen. Each `data` is a `ReviewEvent` (JSON); each `id` the version the change produced. Comments keep the connection alive.",
             content_type = "text/event-stream", body = String),
         (status = 404, description = "No such review", body = ErrorEnvelope),
-        (status = 401, description = "The API token is required", body = ErrorEnvelope),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorEnvelope),
         (status = 503, description = "Saved reviews are not configured, the database does not answer, or every analysis slot stayed busy", body = ErrorEnvelope),
     ),
 )]

@@ -188,6 +188,27 @@ pub struct SseEvent {
     pub data: serde_json::Value,
 }
 
+/// One block of an event stream (up to its blank line) as an event; `None` for a keep-alive
+/// comment.
+pub fn parse_event(block: &str) -> Option<SseEvent> {
+    let mut event = SseEvent { event: "message".into(), id: None, data: serde_json::Value::Null };
+    let mut data = String::new();
+    for line in block.lines() {
+        if let Some(v) = line.strip_prefix("event:") {
+            event.event = v.trim().to_string();
+        } else if let Some(v) = line.strip_prefix("id:") {
+            event.id = Some(v.trim().to_string());
+        } else if let Some(v) = line.strip_prefix("data:") {
+            data.push_str(v.trim_start());
+        }
+    }
+    if data.is_empty() {
+        return None;
+    }
+    event.data = serde_json::from_str(&data).unwrap();
+    Some(event)
+}
+
 /// Sends `request` in-process, expects a 200 event stream, and reads its first `n` events
 /// (keep-alive comments skipped), each within two seconds.
 pub async fn first_events(state: &AppState, request: Request<Body>, n: usize) -> Vec<SseEvent> {
@@ -200,21 +221,7 @@ pub async fn first_events(state: &AppState, request: Request<Body>, n: usize) ->
     while events.len() < n {
         if let Some(end) = buf.find("\n\n") {
             let block: String = buf.drain(..end + 2).collect();
-            let mut event = SseEvent { event: "message".into(), id: None, data: serde_json::Value::Null };
-            let mut data = String::new();
-            for line in block.lines() {
-                if let Some(v) = line.strip_prefix("event:") {
-                    event.event = v.trim().to_string();
-                } else if let Some(v) = line.strip_prefix("id:") {
-                    event.id = Some(v.trim().to_string());
-                } else if let Some(v) = line.strip_prefix("data:") {
-                    data.push_str(v.trim_start());
-                }
-            }
-            if !data.is_empty() {
-                event.data = serde_json::from_str(&data).unwrap();
-                events.push(event);
-            }
+            events.extend(parse_event(&block));
             continue;
         }
         use futures_util::StreamExt;
