@@ -285,6 +285,21 @@ async fn a_saved_review_is_shared_live_between_two_browser_sessions() {
     screenshot(a, "presenter.png").await;
     a.execute("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))", vec![]).await.unwrap();
     wait_css(a, "[data-testid=summary]").await;
+
+    // Alice edits the template and saves it as revision 2: Bob's page follows, and the team's
+    // statuses stay with the findings that still apply.
+    wait_css(a, "[data-testid=edit-template]").await.click().await.unwrap();
+    let edited = template.replace("ProvisionedThroughput: {ReadCapacityUnits: 5, WriteCapacityUnits: 5}", "BillingMode: PAY_PER_REQUEST");
+    assert_ne!(edited, template);
+    paste(a, &edited).await;
+    wait_css(a, "[data-testid=update-review]").await.click().await.unwrap();
+    let meta = "return document.querySelector('[data-testid=review-header] p').textContent.split(' · ')[0]";
+    wait_for_value(a, meta, "Revision 2").await;
+    wait_for_value(b, meta, "Revision 2").await;
+    let after = archlens_shared::analysis::analyze(&edited, &Default::default()).unwrap();
+    assert!(after.findings.len() < keys.len(), "the edit fixes something");
+    wait_for_value(b, "return String(document.querySelectorAll('[data-testid=finding]').length)", &after.findings.len().to_string()).await;
+    wait_for_value(b, &status_of(&keys[0]), "accepted").await;
     bob.close().await;
     alice.close().await;
 }

@@ -113,12 +113,15 @@ impl ReviewSession {
         self.states.with(|s| s.get(key).cloned())
     }
 
-    /// Takes in a review from the server; when its template or metrics changed (or it is new
-    /// to this tab), analyses them here, as the server did.
+    /// Takes in a review from the server. A review new to this tab, or a new revision of it, is
+    /// analysed here as the server did, unless the user has unsaved edits of the template in
+    /// this tab: those are never overwritten (the notice says a newer revision exists).
     pub fn apply(&self, session: Session, doc: ReviewDoc) {
-        let reanalyse = self.doc.with_untracked(|d| {
-            d.as_ref().is_none_or(|d| d.id != doc.id || d.revision != doc.revision)
-        }) || session.text.get_untracked() != doc.template;
+        let (new_revision, unsaved_edits) = self.doc.with_untracked(|d| match d {
+            Some(d) if d.id == doc.id => (d.revision != doc.revision, session.text.with_untracked(|t| *t != d.template)),
+            _ => (true, false),
+        });
+        let saved_here = session.text.with_untracked(|t| *t == doc.template);
         self.version.set(doc.version);
         self.states.set(
             doc.findings
@@ -126,7 +129,7 @@ impl ReviewSession {
                 .map(|f| (f.key.clone(), FindingState { status: f.status.clone(), comments: f.comments.clone() }))
                 .collect(),
         );
-        if reanalyse {
+        if new_revision && (saved_here || !unsaved_edits) {
             // The review's title is the file's name when it came from a file.
             let file = doc.name.clone().filter(|n| [".yaml", ".yml", ".json", ".template"].iter().any(|e| n.ends_with(e)));
             session.file_name.set(file.unwrap_or_else(|| "template.yaml".into()));
@@ -134,9 +137,28 @@ impl ReviewSession {
             session.metrics.set(doc.metrics.clone());
             session.ignore.set(doc.ignore.clone());
             session.analyze();
+        } else if new_revision {
+            self.notice.set(Some(format!(
+                "Someone saved revision {} of this review. Your unsaved edits are kept; discard them to see it.",
+                doc.revision
+            )));
         }
         self.doc.set(Some(doc));
         self.failure.set(None);
+    }
+
+    /// Whether the template in this tab differs from the review's current revision.
+    pub fn has_unsaved_edits(&self, session: Session) -> bool {
+        self.doc.with(|d| d.as_ref().is_some_and(|d| session.text.with(|t| *t != d.template)))
+    }
+
+    /// Drops this tab's edits: back to the review's current revision.
+    pub fn discard_edits(&self, session: Session) {
+        let Some(doc) = self.doc.get_untracked() else { return };
+        session.text.set(doc.template);
+        session.metrics.set(doc.metrics);
+        session.ignore.set(doc.ignore);
+        session.analyze();
     }
 
     /// Opens the review `id`: loads it, analyses it and starts listening for changes.

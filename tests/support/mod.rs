@@ -121,6 +121,7 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         // A test that panics never reaches `close`: Chromium would outlive chromedriver.
-        let _ = Command::new("pkill").arg("-f").arg(format!("--user-data-dir={}", self._profile.0.display())).status();
+        let pattern = format!("--user-data-dir={}", self._profile.0.display());
+        let _ = Command::new("pkill").args(["-f", "--", &pattern]).stdout(Stdio::null()).stderr(Stdio::null()).status();
     }
 }

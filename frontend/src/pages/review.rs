@@ -29,6 +29,15 @@ pub fn ReviewPage() -> impl IntoView {
             <Show when=move || review.is_open()>
                 <ReviewHeader/>
             </Show>
+            <Show when=move || review.has_unsaved_edits(session)>
+                <div class="card unsaved" role="status" data-testid="unsaved-edits">
+                    <span>"The findings below are of your edited template, not yet part of the review."</span>
+                    <button class="button small primary" on:click=move |_| review.update_revision(session)>
+                        {move || format!("Save as revision {}", review.doc.with(|d| d.as_ref().map_or(1, |d| d.revision + 1)))}
+                    </button>
+                    <button class="button small secondary" on:click=move |_| review.discard_edits(session)>"Discard my edits"</button>
+                </div>
+            </Show>
             <Show when=move || review.is_open() && session.report.with(Option::is_some)>
                 <Results/>
             </Show>
