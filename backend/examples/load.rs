@@ -19,6 +19,8 @@
 //! moved between 0.66 and 0.94 ms with the same binary, and the one run under 2,000/s (1,931,
 //! p99 24.9 ms) came in such a slow phase. Before the compact JSON and the analysis threads:
 //! 1,813/s, p99 29.4 ms, 106 MB.
+//! Three later runs on the final commit, from a fresh clone: 1,772–1,908/s, p99 25.5–25.7 ms,
+//! 44 MB: the target (2,000/s, p99 < 25 ms) is not reliably met yet (`bench/RESULTS.md`).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
