@@ -262,6 +262,8 @@ async fn a_saved_review_is_shared_live_between_two_browser_sessions() {
     assert!(comment.contains("Black Friday"), "{comment}");
     let out = overflowing(a).await;
     assert!(out.is_empty(), "the review sticks out on the right: {out:?}");
+    let low = low_contrast(a).await;
+    assert!(low.is_empty(), "review text below the WCAG AA contrast ratio: {low:#?}");
     screenshot(a, "review.png").await;
 
     // What they did is saved: a fresh load shows it.
@@ -316,6 +318,32 @@ async fn overflowing(c: &Client) -> Vec<String> {
     found.as_array().unwrap().iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect()
 }
 
+/// Visible text whose contrast with its background is under WCAG AA (4.5:1, or 3:1 for large
+/// text: 24 px, or 18.66 px bold), as `text (ratio)`.
+async fn low_contrast(c: &Client) -> Vec<String> {
+    let js = r#"
+const lum = (rgb) => { const c = rgb.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]; };
+const parse = (s) => { const m = s.match(/[\d.]+/g); return m ? m.map(Number) : [0, 0, 0, 0]; };
+const bg = (e) => { for (; e; e = e.parentElement) { const p = parse(getComputedStyle(e).backgroundColor); if (p.length < 4 || p[3] > 0.5) return p.slice(0, 3); } return [255, 255, 255]; };
+const out = [];
+for (const e of document.querySelectorAll('body *')) {
+  const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+  if (!own || e.closest('svg') || e.offsetParent === null) continue;
+  const st = getComputedStyle(e);
+  if (parseFloat(st.opacity) < 1 || e.closest('[disabled]')) continue;
+  const fg = parse(st.color).slice(0, 3), b = bg(e);
+  const [l1, l2] = [lum(fg), lum(b)].sort((x, y) => y - x);
+  const ratio = (l1 + 0.05) / (l2 + 0.05);
+  const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight) >= 700;
+  const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+  if (ratio < need) out.push(e.textContent.trim().slice(0, 40) + ' (' + ratio.toFixed(2) + ' ' + st.color + ' on ' + b + ')');
+}
+return [...new Set(out)].slice(0, 20);
+"#;
+    let found = c.execute(js, vec![]).await.unwrap();
+    found.as_array().unwrap().iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyboard_only_at_768_px_and_1280_px_without_horizontal_scrolling() {
     let addr = start_server();
@@ -340,6 +368,8 @@ async fn keyboard_only_at_768_px_and_1280_px_without_horizontal_scrolling() {
         assert_eq!(unnamed.as_array().unwrap().len(), 0, "controls without an accessible name: {unnamed}");
         let out = overflowing(c).await;
         assert!(out.is_empty(), "at {width} px these stick out on the right: {out:?}");
+        let low = low_contrast(c).await;
+        assert!(low.is_empty(), "text below the WCAG AA contrast ratio: {low:#?}");
         screenshot(c, &format!("analyze-{width}.png")).await;
         browser.close().await;
     }
