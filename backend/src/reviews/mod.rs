@@ -127,16 +127,9 @@ impl Reviews {
                 let r = &row.review;
                 let counts: serde_json::Map<String, Value> =
                     row.counts.iter().map(|(s, n)| (s.as_str().to_string(), json!(n))).collect();
-                json!({
-                    "id": r.id,
-                    "name": r.name,
-                    "url": url(&r.id),
-                    "created": rfc3339(r.created_ms),
-                    "updated": rfc3339(r.updated_ms),
-                    "version": r.version,
-                    "revision": r.revision,
-                    "counts": counts,
-                })
+                let mut item = header(r);
+                item.insert("counts".into(), Value::Object(counts));
+                Value::Object(item)
             })
             .collect();
         Ok(json!({ "reviews": reviews }))
@@ -406,15 +399,8 @@ fn review_json(s: &StoredReview) -> Value {
             })
         })
         .collect();
-    let r = &s.review;
-    json!({
-        "id": r.id,
-        "name": r.name,
-        "url": url(&r.id),
-        "created": rfc3339(r.created_ms),
-        "updated": rfc3339(r.updated_ms),
-        "version": r.version,
-        "revision": r.revision,
+    let mut review = header(&s.review);
+    let rest = json!({
         "revisions": s.revisions.iter().map(|(n, t)| json!({"number": n, "created": rfc3339(*t)})).collect::<Vec<_>>(),
         "template": s.current.template,
         "metrics": parse(&s.current.metrics),
@@ -422,5 +408,25 @@ fn review_json(s: &StoredReview) -> Value {
         "report": parse(&s.current.report),
         "findings": findings,
         "counts": counts,
-    })
+    });
+    if let Value::Object(rest) = rest {
+        review.extend(rest);
+    }
+    Value::Object(review)
+}
+
+/// What a review is, in the list and in full: id, name, link, times, version, revision.
+fn header(r: &store::ReviewRow) -> serde_json::Map<String, Value> {
+    [
+        ("id", json!(r.id)),
+        ("name", json!(r.name)),
+        ("url", json!(url(&r.id))),
+        ("created", json!(rfc3339(r.created_ms))),
+        ("updated", json!(rfc3339(r.updated_ms))),
+        ("version", json!(r.version)),
+        ("revision", json!(r.revision)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
 }
