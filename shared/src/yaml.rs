@@ -247,7 +247,7 @@ impl<'a> Builder<'a> {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 self.count(span, 1)?;
-                let scalar = resolve_scalar(&text, style, tag.as_deref());
+                let scalar = resolve_scalar(text, style, tag.as_deref());
                 let node = Node {
                     value: Value::Scalar(scalar),
                     span,
@@ -286,8 +286,10 @@ impl<'a> Builder<'a> {
                         break kspan;
                     }
                     let key_node = self.node(event, kspan, depth + 1)?;
-                    let name = match &key_node.value {
-                        Value::Scalar(s) => scalar_text(s),
+                    let key_span = key_node.span;
+                    let name = match key_node.value {
+                        Value::Scalar(Scalar::Str(s)) => s,
+                        Value::Scalar(s) => scalar_text(&s),
                         _ => {
                             return Err(err_at(
                                 kspan,
@@ -309,7 +311,7 @@ impl<'a> Builder<'a> {
                     entries.push((
                         Key {
                             name,
-                            span: key_node.span,
+                            span: key_span,
                         },
                         value,
                     ));
@@ -356,16 +358,14 @@ pub fn scalar_text(s: &Scalar) -> String {
 }
 
 /// YAML 1.2 core schema resolution for plain scalars; quoted scalars are always strings.
-fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Scalar {
-    if style != ScalarStyle::Plain {
-        return Scalar::Str(text.to_string());
+/// Takes the scanner's string (already owned for most scalars), so a string costs no copy.
+fn resolve_scalar(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Scalar {
+    if style != ScalarStyle::Plain
+        || tag.is_some_and(|tag| tag.is_yaml_core_schema() && tag.suffix == "str")
+    {
+        return Scalar::Str(text.into_owned());
     }
-    if let Some(tag) = tag {
-        if tag.is_yaml_core_schema() && tag.suffix == "str" {
-            return Scalar::Str(text.to_string());
-        }
-    }
-    match text {
+    match &*text {
         "" | "~" | "null" | "Null" | "NULL" => return Scalar::Null,
         "true" | "True" | "TRUE" => return Scalar::Bool(true),
         "false" | "False" | "FALSE" => return Scalar::Bool(false),
@@ -373,6 +373,7 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Scalar {
     }
     let first = text.as_bytes()[0];
     if first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.' {
+        let text = &*text;
         // Leading zeros ("0123", account ids, versions) stay strings: CloudFormation keeps them.
         let digits = text.trim_start_matches(['-', '+']);
         let leading_zero = digits.len() > 1 && digits.starts_with('0') && !digits.starts_with("0.");
@@ -389,7 +390,7 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Scalar {
             }
         }
     }
-    Scalar::Str(text.to_string())
+    Scalar::Str(text.into_owned())
 }
 
 /// The long name of a CloudFormation short-form tag, if it is one.

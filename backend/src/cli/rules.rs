@@ -23,7 +23,7 @@ pub fn list(args: &RulesArgs) -> String {
         return serde_json::to_string_pretty(&metas).unwrap();
     }
     let mut out = String::new();
-    for r in &all {
+    for r in all {
         let m = r.meta();
         out.push_str(&format!("{:<11} {:<7} {:<12} {:<48} {}\n", m.code, m.severity.as_str(), m.pillar.as_str(), m.name, m.summary()));
     }

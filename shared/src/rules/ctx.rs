@@ -1,6 +1,9 @@
 //! What a rule sees: the template, a resolver for its values, the architecture and the
 //! knowledge graph, with helpers that keep rules short and make "unknown" hard to ignore.
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
+
 use crate::architecture::{Architecture, Edge, EdgeKind};
 use crate::knowledge::KnowledgeBase;
 use crate::template::resolve::{Resolved, Resolver};
@@ -14,6 +17,8 @@ pub struct Ctx<'a> {
     pub resolver: Resolver<'a>,
     pub arch: &'a Architecture,
     pub kb: &'a KnowledgeBase,
+    /// [`Ctx::function`] per resource (by index), read once however many rules ask.
+    functions: Vec<OnceCell<Function>>,
 }
 
 /// A property as the template determines it.
@@ -60,7 +65,8 @@ pub const FUNCTION_TYPES: &[&str] = &["AWS::Serverless::Function", "AWS::Lambda:
 
 impl<'a> Ctx<'a> {
     pub fn new(template: &'a Template, arch: &'a Architecture, kb: &'a KnowledgeBase) -> Ctx<'a> {
-        Ctx { template, resolver: Resolver::new(template), arch, kb }
+        let functions = template.resources.iter().map(|_| OnceCell::new()).collect();
+        Ctx { template, resolver: Resolver::new(template), arch, kb, functions }
     }
 
     /// Resources of the given types, leaving out those whose `Condition` is known to be false.
@@ -189,8 +195,21 @@ impl<'a> Ctx<'a> {
         Diagnostic { resource: None, message: message.into(), evidence: Vec::new(), pos, path: Vec::new(), fix: None }
     }
 
-    /// Facts about a Lambda function that many rules need, with Lambda's defaults.
-    pub fn function(&self, r: &'a Resource) -> Function {
+    /// Facts about a Lambda function that many rules need, with Lambda's defaults; read once
+    /// per function and shared by every rule that asks.
+    pub fn function(&self, r: &'a Resource) -> Cow<'_, Function> {
+        let cell = self
+            .template
+            .resource_index(&r.id)
+            .filter(|&i| std::ptr::eq(&self.template.resources[i], r))
+            .and_then(|i| self.functions.get(i));
+        match cell {
+            Some(cell) => Cow::Borrowed(cell.get_or_init(|| self.read_function(r))),
+            None => Cow::Owned(self.read_function(r)),
+        }
+    }
+
+    fn read_function(&self, r: &'a Resource) -> Function {
         let runtime = self.str(r, &["Runtime"]);
         let package_type = self.str(r, &["PackageType"]);
         let is_image = package_type.known().is_some_and(|p| p == "Image") || (r.is_sam_function() && self.node(r, &["ImageUri"]).is_some());

@@ -156,26 +156,27 @@ macro_rules! declare_rule {
     };
 }
 
-/// Every rule, in code order.
-pub fn all() -> Vec<&'static dyn Rule> {
-    let mut rules: Vec<&'static dyn Rule> = Vec::new();
-    for table in [
-        lambda::RULES,
-        apigateway::RULES,
-        data::RULES,
-        messaging::RULES,
-        compute::RULES,
-        operations::RULES,
-    ] {
-        rules.extend_from_slice(table);
-    }
-    rules.sort_by_key(|r| r.meta().code);
-    rules
+/// Every rule, in code order (collected and sorted once).
+pub fn all() -> &'static [&'static dyn Rule] {
+    static ALL: std::sync::LazyLock<Vec<&'static dyn Rule>> = std::sync::LazyLock::new(|| {
+        let mut rules: Vec<&'static dyn Rule> = [
+            lambda::RULES,
+            apigateway::RULES,
+            data::RULES,
+            messaging::RULES,
+            compute::RULES,
+            operations::RULES,
+        ]
+        .concat();
+        rules.sort_by_key(|r| r.meta().code);
+        rules
+    });
+    &ALL
 }
 
 /// A rule by code or name.
 pub fn find(code_or_name: &str) -> Option<&'static dyn Rule> {
-    all().into_iter().find(|r| {
+    all().iter().copied().find(|r| {
         r.meta().code.eq_ignore_ascii_case(code_or_name) || r.meta().name == code_or_name
     })
 }

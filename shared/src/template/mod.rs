@@ -261,6 +261,11 @@ impl Template {
         self.index.get(id).map(|&i| &self.resources[i])
     }
 
+    /// Position of a resource in [`Template::resources`].
+    pub fn resource_index(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
     pub fn parameter(&self, name: &str) -> Option<&Parameter> {
         self.parameters.iter().find(|p| p.name == name)
     }
