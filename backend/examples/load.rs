@@ -13,14 +13,12 @@
 //! of 600 requests a minute would throttle.)
 //!
 //! Measured on the 2-core development machine, server and load generator sharing both cores,
-//! nothing else running (checked with `top` before and twice during each run), nine runs of
-//! 10 s: 1,931–2,730 analyses/s (median 2,199), p50 11.4–16.6 ms, p99 18.5–24.9 ms, 0 errors,
-//! server peak RSS 41–44 MB. The spread is the machine's: the server's CPU time per request
-//! moved between 0.66 and 0.94 ms with the same binary, and the one run under 2,000/s (1,931,
-//! p99 24.9 ms) came in such a slow phase. Before the compact JSON and the analysis threads:
-//! 1,813/s, p99 29.4 ms, 106 MB.
-//! Three later runs on the final commit, from a fresh clone: 1,772–1,908/s, p99 25.5–25.7 ms,
-//! 44 MB: the target (2,000/s, p99 < 25 ms) is not reliably met yet (`bench/RESULTS.md`).
+//! nothing else running, release build (whole-program optimisation, `Cargo.toml`): sixteen runs
+//! of 10 s gave 2,191–3,402 analyses/s (median 2,810), p99 14.7–21.5 ms, 0 errors, server peak
+//! RSS under 42 MB. The machine has slow and fast phases of several minutes (the same binary's
+//! CPU time per request moves by up to 40 %), so the build before it was run alternately with
+//! it in the same minutes: 2,185 / 2,485 / 2,204 against 2,764 / 2,742 / 2,756 (1.1–1.26x).
+//! Details and history: `bench/RESULTS.md`.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
