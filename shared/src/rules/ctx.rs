@@ -279,3 +279,30 @@ impl Fix {
 pub fn fmt_num(n: f64) -> String {
     if n.fract() == 0.0 { format!("{}", n as i64) } else { format!("{n}") }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_facts_are_read_once_per_function_and_never_mixed_up() {
+        let text = "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n  A:\n    Type: AWS::Lambda::Function\n    Properties:\n      MemorySize: 512\n      Runtime: java21\n  B:\n    Type: AWS::Serverless::Function\n    Properties:\n      Timeout: 10\n";
+        let template = Template::parse(text).unwrap();
+        let arch = crate::architecture::build(&template);
+        let ctx = Ctx::new(&template, &arch, crate::knowledge::embedded());
+        let a = template.resource("A").unwrap();
+        let b = template.resource("B").unwrap();
+        for _ in 0..2 {
+            assert!(matches!(ctx.function(b), Cow::Borrowed(_)), "a template resource's facts are cached");
+            assert_eq!(ctx.function(a).memory_mb(), Some(512.0));
+            assert!(ctx.function(a).is_java());
+            assert_eq!(ctx.function(b).memory_mb(), Some(Function::DEFAULT_MEMORY_MB));
+            assert_eq!(ctx.function(b).timeout_s(), Some(10.0));
+            assert!(!ctx.function(b).is_java());
+        }
+        // A resource that is not the template's own (same id, another copy) is read, not cached.
+        let copy = a.clone();
+        assert!(matches!(ctx.function(&copy), Cow::Owned(_)));
+        assert_eq!(ctx.function(&copy).memory_mb(), Some(512.0));
+    }
+}

@@ -347,6 +347,19 @@ pub fn is_intrinsic(name: &str) -> bool {
     name == "Ref" || name == "Condition" || name.starts_with("Fn::")
 }
 
+/// The ids a node refers to (`Ref`, `Fn::GetAtt`, `${…}` in `Fn::Sub`), in order, each once.
+pub fn referenced_ids(node: &Node) -> Vec<String> {
+    let mut out = Vec::new();
+    references(node, &mut out);
+    let mut ids: Vec<String> = Vec::new();
+    for (id, _) in out {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
 /// Every resource a node refers to through `Ref`, `Fn::GetAtt` or `${…}` in `Fn::Sub`, with the
 /// node where the reference is written. Parameters and pseudo parameters are not resources and
 /// are left out by the caller (it knows the resource ids).

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::rules::{Ctx, Prop};
 use crate::template::Resource;
-use crate::template::resolve::{Resolved, is_intrinsic, references};
+use crate::template::resolve::{Resolved, is_intrinsic};
 use crate::yaml::{Node, Pos};
 
 pub const REST_TYPES: &[&str] = &["AWS::ApiGateway::RestApi", "AWS::Serverless::Api"];
@@ -18,18 +18,7 @@ pub fn is_api_type(t: &str) -> bool {
     REST_TYPES.contains(&t) || HTTP_TYPES.contains(&t)
 }
 
-/// Resource ids a node refers to (`Ref`, `Fn::GetAtt`, `${…}` in `Fn::Sub`), in order, unique.
-pub fn refs(node: &Node) -> Vec<String> {
-    let mut out = Vec::new();
-    references(node, &mut out);
-    let mut ids: Vec<String> = Vec::new();
-    for (id, _) in out {
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
-    ids
-}
+pub use crate::template::resolve::referenced_ids as refs;
 
 /// A value under any node, with the semantics of [`Ctx::value`]: absent keys are `Absent`,
 /// keys below an unresolvable intrinsic are `Unknown`.

@@ -1,23 +1,10 @@
 //! Helpers shared by the DynamoDB and relational database rules.
 
-use crate::template::resolve::references;
-use crate::yaml::Node;
 
 pub const TABLE_TYPES: &[&str] = &["AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"];
 pub const DB_TYPES: &[&str] = &["AWS::RDS::DBInstance", "AWS::RDS::DBCluster"];
 
-/// Resource ids a node refers to, in order, unique.
-pub fn refs(node: &Node) -> Vec<String> {
-    let mut out = Vec::new();
-    references(node, &mut out);
-    let mut ids: Vec<String> = Vec::new();
-    for (id, _) in out {
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
-    ids
-}
+pub use crate::template::resolve::referenced_ids as refs;
 
 /// "A, B and C" (at most `max` names, then "and N more").
 pub fn names(list: &[String], max: usize) -> String {

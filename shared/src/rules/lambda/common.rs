@@ -7,16 +7,7 @@ use crate::template::resolve::{Resolved, references};
 use crate::yaml::{Node, Scalar, Value};
 
 /// API Gateway resource types whose integrations call functions synchronously.
-pub const API_TYPES: &[&str] = &[
-    "AWS::Serverless::Api",
-    "AWS::Serverless::HttpApi",
-    "AWS::ApiGateway::RestApi",
-    "AWS::ApiGatewayV2::Api",
-];
-
-pub fn is_api_type(t: &str) -> bool {
-    API_TYPES.contains(&t)
-}
+pub use crate::rules::apigateway::common::is_api_type;
 
 /// Integration timeout of an API: 30 s for HTTP APIs, 29 s for REST and WebSocket APIs.
 pub fn api_limit_s(ctx: &Ctx<'_>, api: &str) -> f64 {

@@ -2,6 +2,7 @@ use crate::architecture::EdgeKind;
 use crate::declare_rule;
 use crate::rules::ctx::fmt_num;
 use crate::rules::{Ctx, Diagnostic, Fix};
+use super::common;
 
 declare_rule! {
     /// ## What it does
@@ -56,7 +57,6 @@ declare_rule! {
 }
 
 /// API Gateway resource types that invoke functions synchronously.
-const API_TYPES: [&str; 4] = ["AWS::Serverless::Api", "AWS::ApiGateway::RestApi", "AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Api"];
 
 impl TimeoutExceedsApiLimit {
     fn run(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
@@ -64,7 +64,7 @@ impl TimeoutExceedsApiLimit {
             let Some(timeout) = ctx.function(r).timeout_s() else { continue };
             let callers: Vec<&str> = ctx
                 .edges_to(&r.id, &[EdgeKind::Invokes])
-                .filter(|e| API_TYPES.contains(&ctx.type_of(&e.from)))
+                .filter(|e| common::is_api_type(ctx.type_of(&e.from)))
                 .map(|e| e.from.as_str())
                 .collect();
             let Some(api) = callers.first() else { continue };
